@@ -1,0 +1,1 @@
+"""Django apps: workflows <- execution <- agents (nothing imports upwards)."""

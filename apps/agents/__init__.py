@@ -1,0 +1,1 @@
+"""Who acts and how they think: users, API keys, credentials, AI components, tools, memory."""

@@ -1,0 +1,1 @@
+"""Running graphs: executions, logs, triggers, logic components, events and consumers."""

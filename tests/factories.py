@@ -1,0 +1,28 @@
+"""factory_boy factories shared by every test package."""
+
+import factory
+
+from apps.agents.models import Role, User
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    role = Role.NORMAL
+    password = factory.PostGenerationMethodCall("set_password", "password123")
+
+
+class AdminFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"admin{n}")
+    role = Role.ADMIN
+    is_staff = True
+    is_superuser = True
+
+
+class AgentUserFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"agent{n}")
+    role = Role.AGENT
+    purpose = "test agent"
