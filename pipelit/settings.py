@@ -209,3 +209,5 @@ LOGGING = {
 PIPELIT_ADMIN_USERNAME = os.environ.get("PIPELIT_ADMIN_USERNAME", "admin")
 PIPELIT_ADMIN_PASSWORD = os.environ.get("PIPELIT_ADMIN_PASSWORD", "")
 PIPELIT_WORKSPACES_DIR = Path(os.environ.get("PIPELIT_WORKSPACES_DIR", VAR_DIR / "workspaces"))
+# Lower apps reference credentials by this string, never by importing apps.agents.
+PIPELIT_CREDENTIAL_MODEL = "agents.Credential"
