@@ -98,7 +98,7 @@ def main(argv: list[str]) -> int:
         stack.stop(redis)
     passed = totals["tests"] - totals["failures"] - totals["errors"] - totals["skipped"]
     failed = totals["failures"] + totals["errors"]
-    print(f"\n[test] runs: {', '.join(l for l, _ in databases)}; failed runs: {failed_runs or 'none'}")
+    print(f"\n[test] runs: {', '.join(name for name, _ in databases)}; failed runs: {failed_runs or 'none'}")
     print(f"{passed} passed, {failed} failed, {totals['skipped']} skipped")
     return 1 if failed_runs else 0
 
