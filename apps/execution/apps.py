@@ -7,3 +7,11 @@ class ExecutionConfig(AppConfig):
     name = "apps.execution"
     label = "execution"
     verbose_name = "Execution"
+    # Packages whose modules register node types (see apps.workflows.registry).
+    component_packages: tuple[str, ...] = ()
+
+    def ready(self) -> None:
+        from apps.workflows import registry
+
+        for package in self.component_packages:
+            registry.autodiscover(package)
