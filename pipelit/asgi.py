@@ -8,15 +8,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pipelit.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from apps.agents.channels_auth import ApiKeyOrSessionAuthMiddlewareStack  # noqa: E402
 from pipelit.routing import websocket_urlpatterns  # noqa: E402
+from pipelit.ws_security import browser_origin_validator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
+        "websocket": browser_origin_validator(
             ApiKeyOrSessionAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),
     }

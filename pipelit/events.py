@@ -61,3 +61,26 @@ def broadcast_on_commit(channel: str | list[str], event_type: str, data: dict[st
     """Publish once the surrounding transaction commits, so nobody hears of a rolled-back row."""
     channels = [channel] if isinstance(channel, str) else list(channel)
     transaction.on_commit(lambda: broadcast_many(channels, event_type, data))
+
+
+# --- Who may listen -------------------------------------------------------------------------
+# Each app registers, for the channel kinds it owns, a sync function (user, ident) -> bool in its
+# AppConfig.ready(); the sockets consult it before joining a group. Unknown kinds are refused.
+_AUTHORIZERS: dict[str, Any] = {}
+
+
+def register_channel_authorizer(kind: str, authorize) -> None:
+    _AUTHORIZERS[kind] = authorize
+
+
+def can_subscribe(user, channel: str) -> tuple[bool, str]:
+    """(allowed, reason). Runs database queries: call it from sync code or database_sync_to_async."""
+    kind, sep, ident = channel.partition(":")
+    if not sep or not ident:
+        return False, f"Malformed channel {channel!r}: expected '<kind>:<id>'."
+    authorize = _AUTHORIZERS.get(kind)
+    if authorize is None:
+        return False, f"Unknown channel kind {kind!r}."
+    if not authorize(user, ident):
+        return False, f"Not allowed to subscribe to {channel!r}."
+    return True, ""

@@ -12,7 +12,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     role = Role.NORMAL
-    password = factory.PostGenerationMethodCall("set_password", "password123")
+    password = factory.django.Password("password123")
 
 
 class AdminFactory(UserFactory):

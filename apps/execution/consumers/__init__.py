@@ -1,0 +1,1 @@
+"""Channels consumers: the JSON API socket and the editor's htmx socket."""
