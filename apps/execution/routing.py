@@ -3,7 +3,9 @@
 from django.urls import path
 
 from .consumers.api_socket import ApiSocketConsumer
+from .consumers.editor_socket import EditorSocketConsumer
 
 websocket_urlpatterns = [
     path("ws/", ApiSocketConsumer.as_asgi()),
+    path("ws/editor/", EditorSocketConsumer.as_asgi()),
 ]
