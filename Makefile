@@ -14,7 +14,7 @@ $(PY):
 
 $(STAMP): $(PY) requirements/base.txt requirements/dev.txt requirements/constraints.txt
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements/dev.txt -c requirements/constraints.txt
+	$(PY) -m pip install --quiet --no-warn-script-location -r requirements/dev.txt -c requirements/constraints.txt
 	touch $(STAMP)
 
 run: $(STAMP)
