@@ -1,0 +1,235 @@
+"""Shared benchmark harness: start the product the way `make run` does, measure it, record results.
+
+A benchmark run gets its own SQLite database under var/bench/ (or DATABASE_URL when set) and its own
+Redis database number, so it never touches a developer's data. Results go into docs/benchmarks.md
+between `<!-- bench:NAME -->` markers, replacing the previous run's table.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT))
+import stack  # noqa: E402
+
+BENCH_VAR = ROOT / "var" / "bench"
+RESULTS = ROOT / "docs" / "benchmarks.md"
+BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
+
+
+def bench_env(**extra) -> dict:
+    env = dict(os.environ)
+    env.setdefault("DATABASE_URL", f"sqlite:///{BENCH_VAR / 'bench.sqlite3'}")
+    env["REDIS_URL"] = BENCH_REDIS_URL
+    env["DJANGO_SETTINGS_MODULE"] = "pipelit.settings"
+    env["LOG_LEVEL"] = env.get("BENCH_LOG_LEVEL", "WARNING")
+    env.update(extra)
+    return env
+
+
+def django_setup(env: dict) -> None:
+    """Configure Django in this process against the benchmark database."""
+    os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")})
+    import django
+
+    django.setup()
+
+
+def rss_mb(pid: int, include_children: bool = True) -> float:
+    """Resident memory of a process (and its descendants) in MB, from /proc."""
+    pids = [pid]
+    if include_children:
+        try:
+            out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+            for child in out:
+                pids.append(int(child))
+                pids.extend(
+                    int(g)
+                    for g in subprocess.run(
+                        ["pgrep", "-P", child], capture_output=True, text=True
+                    ).stdout.split()
+                )
+        except FileNotFoundError:
+            pass
+    total_kb = 0
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kb += int(line.split()[1])
+        except FileNotFoundError:
+            continue
+    return total_kb / 1024
+
+
+@dataclass
+class RunningStack:
+    url: str
+    port: int
+    api_key: str
+    env: dict
+    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def rss(self) -> dict[str, float]:
+        return {name: round(rss_mb(proc.pid), 1) for name, proc in self.procs.items()}
+
+
+def _prepare_database(env: dict) -> str:
+    BENCH_VAR.mkdir(parents=True, exist_ok=True)
+    db_file = BENCH_VAR / "bench.sqlite3"
+    if env["DATABASE_URL"].startswith("sqlite"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db_file}{suffix}").unlink(missing_ok=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
+    )
+    code = (
+        "from apps.agents import services as s; from apps.agents.models import User;"
+        "u = User.objects.filter(username='bench').first() or s.user_create(username='bench', password='bench-pass-1',"
+        " role='admin');"
+        "print(s.api_key_create(user=u, name='bench').raw_key)"
+    )
+    out = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return out.strip().splitlines()[-1]
+
+
+@contextmanager
+def running_stack(
+    workers: int = 1, concurrency: int = 1, beat: bool = True, pool: str = "prefork", **extra_env
+):
+    """daphne + `workers` Celery worker processes (+ beat), as `make run` starts them."""
+    env = bench_env(**extra_env)
+    redis = stack.start_redis(env["REDIS_URL"])
+    procs: dict[str, subprocess.Popen] = {}
+    try:
+        api_key = _prepare_database(env)
+        subprocess.run(
+            [sys.executable, "-m", "celery", "-A", "pipelit", "purge", "-f"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+        )
+        port = stack.free_port()
+        logs = BENCH_VAR / "logs"
+        logs.mkdir(exist_ok=True)
+
+        def spawn(name, cmd):
+            with open(logs / f"{name}.log", "wb") as log:
+                procs[name] = subprocess.Popen(
+                    cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                )
+
+        spawn(
+            "web",
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "pipelit.asgi:application"],
+        )
+        for i in range(workers):
+            spawn(
+                f"worker{i + 1}",
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "pipelit",
+                    "worker",
+                    "-l",
+                    "WARNING",
+                    "--pool",
+                    pool,
+                    "--concurrency",
+                    str(concurrency),
+                    "-n",
+                    f"bench{i}@%h",
+                    "--without-gossip",
+                    "--without-mingle",
+                ],
+            )
+        if beat:
+            spawn("beat", [sys.executable, "-m", "celery", "-A", "pipelit", "beat", "-l", "WARNING"])
+        stack.wait_for_port(port, proc=procs["web"])
+        _wait_for_workers(env, workers)
+        yield RunningStack(url=f"http://127.0.0.1:{port}", port=port, api_key=api_key, env=env, procs=procs)
+    finally:
+        for proc in procs.values():
+            stack.stop(proc)
+        stack.stop(redis)
+
+
+def _wait_for_workers(env: dict, count: int, timeout: float = 60) -> None:
+    import httpx  # noqa: F401 - imported here so the harness module stays light
+
+    code = "from pipelit.celery import app; print(len(app.control.ping(timeout=1) or []))"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+        if out.stdout.strip().isdigit() and int(out.stdout.strip()) >= count:
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"{count} worker(s) did not answer within {timeout}s")
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary_ms(samples_s: list[float]) -> dict[str, float]:
+    ms = [s * 1000 for s in samples_s]
+    return {
+        "n": len(ms),
+        "p50": round(statistics.median(ms), 2),
+        "p95": round(percentile(ms, 95), 2),
+        "max": round(max(ms), 2),
+    }
+
+
+def machine_line() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores ({cpu}), Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d')}"
+
+
+def record(name: str, title: str, body: str) -> None:
+    """Replace (or append) the section `name` of docs/benchmarks.md."""
+    RESULTS.parent.mkdir(exist_ok=True)
+    text = (
+        RESULTS.read_text()
+        if RESULTS.exists()
+        else "# Benchmarks\n\nProduced by `make bench` (or each `bench/*.py`).\n"
+    )
+    start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+    section = f"{start}\n## {title}\n\n{body.strip()}\n{end}"
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        after = rest.split(end, 1)[1]
+        text = before + section + after
+    else:
+        text = text.rstrip() + "\n\n" + section + "\n"
+    RESULTS.write_text(text)
+    print(section)
