@@ -1,0 +1,44 @@
+"""Shared REST pieces: domain errors to HTTP answers, the admin-role permission."""
+
+from rest_framework import exceptions, permissions
+from rest_framework.views import APIView
+
+from pipelit.api import UnprocessableEntity
+
+from .. import errors
+
+
+class DomainError(exceptions.APIException):
+    def __init__(self, error: errors.AgentsError):
+        self.status_code = error.status_code
+        super().__init__(error.detail)
+
+
+class AgentsAPIView(APIView):
+    """An APIView that answers a service's domain error with its status and `{"detail": ...}`."""
+
+    def handle_exception(self, exc):
+        if isinstance(exc, errors.InvalidInput):
+            exc = UnprocessableEntity(exc.detail)
+        elif isinstance(exc, errors.AgentsError):
+            exc = DomainError(exc)
+        return super().handle_exception(exc)
+
+    def parse(self, serializer_class, **kwargs) -> dict:
+        serializer = serializer_class(data=self.request.data, **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+class PublicAPIView(AgentsAPIView):
+    """Public by the reference (setup, token, MFA login step): no key is read or required."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+
+
+class IsAdminRole(permissions.BasePermission):
+    message = "Admin role required."
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_authenticated and request.user.is_admin)
