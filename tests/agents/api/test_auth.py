@@ -39,7 +39,9 @@ def test_setup_is_refused_once_a_user_exists(anon_client, user):
 
 
 def test_setup_rejects_a_short_password_and_creates_nothing(anon_client):
-    response = anon_client.post("/api/v1/auth/setup/", {"username": "boss", "password": "short"}, format="json")
+    response = anon_client.post(
+        "/api/v1/auth/setup/", {"username": "boss", "password": "short"}, format="json"
+    )
     assert response.status_code == 422
     assert "detail" in response.json()
     assert not User.objects.exists()

@@ -73,7 +73,9 @@ def test_login_verify_without_a_password_step_is_401(api_client, anon_client, us
 
 def test_login_verify_with_a_wrong_code_is_401(api_client, anon_client, user):
     _enrol(api_client)
-    anon_client.post("/api/v1/auth/token/", {"username": user.username, "password": "password123"}, format="json")
+    anon_client.post(
+        "/api/v1/auth/token/", {"username": user.username, "password": "password123"}, format="json"
+    )
     response = anon_client.post(
         "/api/v1/auth/mfa/login-verify/", {"username": user.username, "code": "123456x"}, format="json"
     )
@@ -83,7 +85,9 @@ def test_login_verify_with_a_wrong_code_is_401(api_client, anon_client, user):
 
 def test_a_code_cannot_be_used_twice(api_client, anon_client, user):
     totp = _enrol(api_client)
-    anon_client.post("/api/v1/auth/token/", {"username": user.username, "password": "password123"}, format="json")
+    anon_client.post(
+        "/api/v1/auth/token/", {"username": user.username, "password": "password123"}, format="json"
+    )
     response = anon_client.post(
         "/api/v1/auth/mfa/login-verify/",
         {"username": user.username, "code": totp.enrolment_code},
@@ -94,7 +98,9 @@ def test_a_code_cannot_be_used_twice(api_client, anon_client, user):
 
 def test_repeated_wrong_codes_lock_the_account_even_for_the_right_code(api_client, anon_client, user):
     totp = _enrol(api_client)
-    anon_client.post("/api/v1/auth/token/", {"username": user.username, "password": "password123"}, format="json")
+    anon_client.post(
+        "/api/v1/auth/token/", {"username": user.username, "password": "password123"}, format="json"
+    )
     for _ in range(MFA_MAX_FAILED_ATTEMPTS):
         anon_client.post(
             "/api/v1/auth/mfa/login-verify/", {"username": user.username, "code": "000000"}, format="json"
