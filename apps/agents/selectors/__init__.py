@@ -11,6 +11,7 @@ from .users import (
     api_key_list,
     user_get,
     user_get_by_username,
+    user_get_mfa_pending,
     user_list,
     user_needs_setup,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "credential_model_for",
     "user_get",
     "user_get_by_username",
+    "user_get_mfa_pending",
     "user_list",
     "user_needs_setup",
 ]

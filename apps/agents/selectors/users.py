@@ -86,3 +86,8 @@ def user_get_by_username(*, username: str) -> User:
     if user is None:
         raise Http404("User not found.")
     return user
+
+
+def user_get_mfa_pending(*, user_id: int | None) -> User | None:
+    """The account a half-finished sign-in belongs to, if it still can finish."""
+    return User.objects.filter(pk=user_id, is_active=True, mfa_enabled=True).first() if user_id else None

@@ -74,15 +74,21 @@ def admin_ensure(*, username: str, password: str) -> tuple[User, bool]:
 
 
 @transaction.atomic
-def setup_first_admin(*, username: str, password: str) -> tuple[User, IssuedKey]:
-    """First run only: create the first admin and a key for it; a second call is a 409."""
+def first_admin_create(*, username: str, password: str) -> User:
+    """First run only: create the first admin; once any user exists this raises SetupAlreadyCompleted."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SETUP_LOCK_ID])
     if User.objects.exists():
         raise errors.SetupAlreadyCompleted("Setup already completed.")
     password_check(password=password)
-    user = _user_create_checked(username=username, password=password, role=Role.ADMIN)
+    return _user_create_checked(username=username, password=password, role=Role.ADMIN)
+
+
+@transaction.atomic
+def setup_first_admin(*, username: str, password: str) -> tuple[User, IssuedKey]:
+    """The REST flavour of first_admin_create: the admin and a key for it, together or not at all."""
+    user = first_admin_create(username=username, password=password)
     return user, api_key_create(user=user, name=LOGIN_KEY_NAME)
 
 
