@@ -1,6 +1,7 @@
 """Shared REST pieces: domain errors to HTTP answers, the admin-role permission."""
 
-from rest_framework import exceptions, permissions
+from drf_spectacular.utils import inline_serializer
+from rest_framework import exceptions, permissions, serializers
 from rest_framework.views import APIView
 
 from pipelit.api import UnprocessableEntity
@@ -14,9 +15,9 @@ class DomainError(exceptions.APIException):
         super().__init__(error.detail)
 
 
+# An APIView that answers a service's domain error with its status and `{"detail": ...}`.
+# (A comment, not a docstring: the OpenAPI schema would show it as every view's description.)
 class AgentsAPIView(APIView):
-    """An APIView that answers a service's domain error with its status and `{"detail": ...}`."""
-
     def handle_exception(self, exc):
         if isinstance(exc, errors.InvalidInput):
             exc = UnprocessableEntity(exc.detail)
@@ -30,9 +31,8 @@ class AgentsAPIView(APIView):
         return serializer.validated_data
 
 
+# Public by the reference (setup, token, MFA login step): no key is read or required.
 class PublicAPIView(AgentsAPIView):
-    """Public by the reference (setup, token, MFA login step): no key is read or required."""
-
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
 
@@ -42,3 +42,10 @@ class IsAdminRole(permissions.BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return bool(request.user and request.user.is_authenticated and request.user.is_admin)
+
+
+def envelope(name: str, item: type[serializers.Serializer]) -> serializers.Serializer:
+    """The OpenAPI shape of a `{"items": [...], "total": N}` list answer."""
+    return inline_serializer(
+        name=f"{name}List", fields={"items": item(many=True), "total": serializers.IntegerField()}
+    )

@@ -1,5 +1,6 @@
 """/api/v1/credentials/: the polymorphic family behind one `{"credential_type", "detail"}` shape."""
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -8,7 +9,7 @@ from pipelit.api import UnprocessableEntity, paginate
 
 from .. import selectors, services
 from ..models import Credential, CredentialType, ProviderType
-from .common import AgentsAPIView
+from .common import AgentsAPIView, envelope
 from .serializers import Ids
 
 Text = serializers.CharField
@@ -73,6 +74,18 @@ class CredentialPatch(serializers.Serializer):
     detail = serializers.DictField(required=False)
 
 
+class CredentialOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    credential_type = serializers.ChoiceField(choices=list(DETAIL_SERIALIZERS))
+    detail = serializers.DictField(help_text="Type-specific fields; secrets masked.")
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+TAG = ["credentials"]
+
+
 def _detail_serializer(credential_type: str) -> type[serializers.Serializer]:
     if credential_type not in DETAIL_SERIALIZERS:
         raise UnprocessableEntity(
@@ -108,9 +121,18 @@ def credential_out(credential: Credential) -> dict:
 
 
 class CredentialListView(AgentsAPIView):
+    @extend_schema(
+        tags=TAG,
+        summary="All credentials, secrets masked",
+        operation_id="credentials_list",
+        responses=envelope("Credential", CredentialOut),
+    )
     def get(self, request):
         return paginate(request, selectors.credential_list(), lambda page: [credential_out(c) for c in page])
 
+    @extend_schema(
+        tags=TAG, summary="Create a credential", request=CredentialCreate, responses={201: CredentialOut}
+    )
     def post(self, request):
         data = self.parse(CredentialCreate)
         detail = _parse_detail(data["credential_type"], data["detail"], partial=False)
@@ -121,9 +143,17 @@ class CredentialListView(AgentsAPIView):
 
 
 class CredentialDetailView(AgentsAPIView):
+    @extend_schema(tags=TAG, summary="One credential, secrets masked", responses=CredentialOut)
     def get(self, request, credential_id: int):
         return Response(credential_out(selectors.credential_get(credential_id=credential_id)))
 
+    @extend_schema(
+        tags=TAG,
+        summary="Update name or detail fields",
+        description="A secret sent back exactly as its masked value is kept unchanged.",
+        request=CredentialPatch,
+        responses=CredentialOut,
+    )
     def patch(self, request, credential_id: int):
         credential = selectors.credential_get(credential_id=credential_id)
         data = self.parse(CredentialPatch)
@@ -133,12 +163,14 @@ class CredentialDetailView(AgentsAPIView):
         credential = services.credential_update(credential=credential, name=data.get("name"), detail=detail)
         return Response(credential_out(credential))
 
+    @extend_schema(tags=TAG, summary="Delete a credential", responses={204: None})
     def delete(self, request, credential_id: int):
         services.credential_delete(credential=selectors.credential_get(credential_id=credential_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class CredentialBatchDeleteView(AgentsAPIView):
+    @extend_schema(tags=TAG, summary="Delete several credentials", request=Ids, responses={204: None})
     def post(self, request):
         services.credential_batch_delete(ids=self.parse(Ids)["ids"])
         return Response(status=status.HTTP_204_NO_CONTENT)

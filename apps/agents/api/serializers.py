@@ -41,6 +41,58 @@ class Ids(serializers.Serializer):
     ids = serializers.ListField(child=serializers.IntegerField(), max_length=1000)
 
 
+# Output shapes, declared for the OpenAPI schema; responses are built by the *_out functions below.
+class KeyOut(serializers.Serializer):
+    key = serializers.CharField(help_text="The raw API key, shown once; empty when requires_mfa.")
+    requires_mfa = serializers.BooleanField()
+
+
+class SetupStatusOut(serializers.Serializer):
+    needs_setup = serializers.BooleanField()
+
+
+class MfaStatusOut(serializers.Serializer):
+    mfa_enabled = serializers.BooleanField()
+
+
+class MfaSetupOut(serializers.Serializer):
+    secret = serializers.CharField()
+    provisioning_uri = serializers.CharField()
+
+
+class UserOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    mfa_enabled = serializers.BooleanField()
+    is_active = serializers.BooleanField()
+    purpose = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ApiKeyOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    prefix = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+    last_used_at = serializers.DateTimeField(allow_null=True)
+    is_active = serializers.BooleanField()
+
+
+class ApiKeyCreatedOut(ApiKeyOut):
+    key = serializers.CharField(help_text="The raw API key. Shown in this response only.")
+
+
+class AgentOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    purpose = serializers.CharField()
+    api_key_preview = serializers.CharField(help_text="The key's stored prefix, masked (keys are hashed).")
+    created_at = serializers.DateTimeField()
+    created_by = serializers.CharField(allow_null=True)
+
+
 def key_response(raw_key: str | None) -> dict:
     return {"key": raw_key or "", "requires_mfa": raw_key is None}
 
