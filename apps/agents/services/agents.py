@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from ..models import ApiKey, Role, User
-from .users import _user_create_checked, api_key_create
+from .users import api_key_create, user_create_checked
 
 AGENT_KEY_NAME = "agent"
 
@@ -13,7 +13,7 @@ AGENT_KEY_NAME = "agent"
 @transaction.atomic
 def agent_user_create(*, created_by: User | None, username: str, purpose: str) -> tuple[User, str]:
     """Returns (agent user, raw API key); the raw key is not stored and cannot be shown again."""
-    user = _user_create_checked(
+    user = user_create_checked(
         username=username, password=None, role=Role.AGENT, purpose=purpose or "", created_by=created_by
     )
     return user, api_key_create(user=user, name=AGENT_KEY_NAME).raw_key

@@ -82,7 +82,7 @@ def first_admin_create(*, username: str, password: str) -> User:
     if User.objects.exists():
         raise errors.SetupAlreadyCompleted("Setup already completed.")
     password_check(password=password)
-    return _user_create_checked(username=username, password=password, role=Role.ADMIN)
+    return user_create_checked(username=username, password=password, role=Role.ADMIN)
 
 
 @transaction.atomic
@@ -103,7 +103,7 @@ def login_with_password(*, username: str, password: str) -> IssuedKey | None:
     return api_key_create(user=user, name=LOGIN_KEY_NAME)
 
 
-def _user_create_checked(*, username: str, password: str | None, role: str, **fields) -> User:
+def user_create_checked(*, username: str, password: str | None, role: str, **fields) -> User:
     username = (username or "").strip()
     if not username:
         raise errors.InvalidInput("Username is required.")
@@ -121,7 +121,7 @@ def user_register(*, username: str, password: str, role: str = Role.NORMAL) -> U
     if role not in HUMAN_ROLES:
         raise errors.InvalidInput(f"Role must be one of: {', '.join(HUMAN_ROLES)}.")
     password_check(password=password)
-    return _user_create_checked(username=username, password=password, role=role)
+    return user_create_checked(username=username, password=password, role=role)
 
 
 def _last_admin_check(*, user: User, message: str) -> None:
