@@ -91,7 +91,7 @@ def setup(request):
 @login_required
 def home(request):
     context = {
-        "active_key_count": selectors.api_key_list(user=request.user).usable().count(),
+        "active_key_count": selectors.api_key_usable_count(user=request.user),
         "credential_count": selectors.credential_list().count(),
     }
     return render(request, "agents/home.html", context)

@@ -39,6 +39,13 @@ def test_every_page_redirects_to_setup_while_no_user_exists(browser_client):
     assert browser_client.get("/api/v1/auth/setup-status/").status_code == 200
 
 
+def test_once_a_user_exists_the_setup_check_costs_no_query(browser_client, user, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert browser_client.get("/login/").status_code == 200
+    with django_assert_num_queries(0):
+        assert browser_client.get("/login/").status_code == 200
+
+
 def test_setup_page_creates_the_first_admin_and_signs_in(browser_client):
     token = _csrf(browser_client, "/setup/")
     response = browser_client.post(

@@ -51,6 +51,10 @@ def agent_user_list(*, viewer: User | None = None, ids: list[int] | None = None)
     return queryset.select_related("created_by").prefetch_related("api_keys").order_by("id")
 
 
+def api_key_usable_count(*, user: User) -> int:
+    return ApiKey.objects.filter(user=user).usable().count()
+
+
 def api_key_get(*, user: User, key_id: int) -> ApiKey:
     return _get_or_404(ApiKey.objects.filter(user=user), key_id, "API key not found.")
 
