@@ -1,8 +1,13 @@
 """Sign-in pages in Chromium against the live daphne server."""
 
+from datetime import timedelta
+
+import pyotp
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from apps.agents import services
 from tests.factories import UserFactory
 from tests.support.live import start_asgi_server
 
@@ -38,6 +43,22 @@ def test_theme_toggle_switches_and_is_remembered(page, asgi_server, transactiona
     assert {before, after} == {"light", "dark"}
     page.reload()
     expect(html).to_have_attribute("data-theme", after)
+
+
+def test_mfa_user_enters_the_totp_code_after_the_password(page, asgi_server, transactional_db):
+    user = UserFactory(username="gil")
+    secret, _ = services.mfa_setup(user=user)
+    services.mfa_enable(user=user, code=pyotp.TOTP(secret).now())
+    page.goto(f"{asgi_server.url}/login/")
+    page.get_by_label("Username").fill("gil")
+    page.get_by_label("Password").fill("password123")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Two-factor authentication")).to_be_visible()
+    next_step = pyotp.TOTP(secret).at(timezone.now() + timedelta(seconds=30))
+    page.get_by_label("Authentication code").fill(next_step)
+    page.get_by_role("button", name="Verify").click()
+    expect(page).to_have_url(f"{asgi_server.url}/")
+    expect(page.get_by_test_id("current-username")).to_have_text("gil")
 
 
 @pytest.fixture
