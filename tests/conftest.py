@@ -9,6 +9,11 @@ from tests.factories import AdminFactory, UserFactory
 pytest_plugins = ["tests.support.live", "tests.support.worker"]
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["tests.support.hashers.FastPBKDF2PasswordHasher"]
+
+
 @pytest.fixture
 def user(db):
     return UserFactory()

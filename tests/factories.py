@@ -2,7 +2,7 @@
 
 import factory
 
-from apps.agents.models import Role, User
+from apps.agents.models import LLMCredential, Role, User
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -26,3 +26,13 @@ class AgentUserFactory(UserFactory):
     username = factory.Sequence(lambda n: f"agent{n}")
     role = Role.AGENT
     purpose = "test agent"
+
+
+class LLMCredentialFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LLMCredential
+
+    name = factory.Sequence(lambda n: f"llm{n}")
+    provider_type = "openai_compatible"
+    api_key = "sk-proj-secret-abcdef123456"
+    base_url = "http://127.0.0.1:9/v1"

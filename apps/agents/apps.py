@@ -13,5 +13,7 @@ class AgentsConfig(AppConfig):
     def ready(self) -> None:
         from apps.workflows import registry
 
+        from . import schema  # noqa: F401 - registers the OpenAPI security scheme
+
         for package in self.component_packages:
             registry.autodiscover(package)

@@ -27,6 +27,10 @@ class User(AbstractUser):
     totp_secret_encrypted = models.TextField(blank=True, default="")
     mfa_failed_attempts = models.PositiveIntegerField(default=0)
     mfa_locked_until = models.DateTimeField(null=True, blank=True)
+    # Set when a password was verified for an MFA account: the TOTP step must follow before this.
+    mfa_pending_until = models.DateTimeField(null=True, blank=True)
+    # TOTP time step of the last accepted code, so a code cannot be replayed within its window.
+    mfa_last_used_step = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

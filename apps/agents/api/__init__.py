@@ -1,0 +1,1 @@
+"""REST adapters of the agents app: parse, call one service or selector, serialize."""
