@@ -29,7 +29,18 @@ def ensure_chromium() -> None:
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True, env=env)
     subprocess.run(
-        [*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium", "fonts-dejavu-core"], check=True, env=env
+        [
+            *sudo,
+            "apt-get",
+            "install",
+            "-y",
+            "-qq",
+            "--no-install-recommends",
+            "chromium",
+            "fonts-dejavu-core",
+        ],
+        check=True,
+        env=env,
     )
 
 
