@@ -105,7 +105,8 @@ class TelegramClient:
         try:
             response = self._http.post(url, json=payload, timeout=request_timeout or self.timeout)
         except httpx.HTTPError as exc:
-            raise TelegramError(f"{type(exc).__name__}: {exc}", method=method) from None
+            reason = str(exc).replace(self._token, "[redacted]")
+            raise TelegramError(f"{type(exc).__name__}: {reason}", method=method) from None
         try:
             body = response.json()
         except ValueError:

@@ -72,6 +72,14 @@ def test_429_waits_retry_after_once_then_succeeds(client, fake_telegram, waits):
     assert [m["text"] for m in fake_telegram.sent_messages(42)] == ["after the wait"]
 
 
+def test_429_really_waits_with_the_default_sleep(fake_telegram):
+    fake_telegram.fail("getMe", error_code=429, retry_after=1)
+    with TelegramClient(fake_telegram.token, base_url=fake_telegram.base_url) as client:
+        client.get_me()
+    first, second = fake_telegram.calls_to("getMe")
+    assert second.at - first.at >= 0.95
+
+
 def test_429_twice_raises_after_a_single_retry(client, fake_telegram, waits):
     fake_telegram.fail("sendMessage", error_code=429, retry_after=2, times=2)
     with pytest.raises(TelegramError) as caught:
