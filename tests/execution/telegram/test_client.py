@@ -193,3 +193,10 @@ class TestSplitMessage:
         parts = split_message(text)
         assert all(len(part) <= MESSAGE_LIMIT for part in parts)
         assert " ".join(parts) == text
+
+
+def test_plain_http_webhook_is_refused(client):
+    with pytest.raises(TelegramError) as caught:
+        client.set_webhook("http://pipelit.example/hook/")
+    assert caught.value.error_code == 400
+    assert "HTTPS" in caught.value.description
