@@ -215,3 +215,5 @@ PIPELIT_CREDENTIAL_MODEL = "agents.Credential"
 # API socket heartbeat: ping after this many idle seconds, close if no pong within the timeout.
 PIPELIT_WS_PING_INTERVAL = float(os.environ.get("PIPELIT_WS_PING_INTERVAL", "30"))
 PIPELIT_WS_PONG_TIMEOUT = float(os.environ.get("PIPELIT_WS_PONG_TIMEOUT", "10"))
+# Telegram Bot API root (tests point it at a loopback fake); calls go to <base>/bot<token>/<method>.
+TELEGRAM_API_BASE = os.environ.get("TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/")
