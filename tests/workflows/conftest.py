@@ -106,3 +106,9 @@ def node_types():
         registry.unregister(name)
         if spec is not None:
             registry.register(spec)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The factories set passwords; PBKDF2 at full strength would dominate these tests' run time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
