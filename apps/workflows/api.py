@@ -18,14 +18,13 @@ from apps.workflows.serializers import (
     serialize_node_type,
     serialize_workflow,
     serialize_workflow_detail,
+    validate_with,
 )
 from pipelit.api import paginate
 
 
 def _valid(serializer_cls, request, *, partial: bool = False) -> dict:
-    serializer = serializer_cls(data=request.data, partial=partial)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
+    return validate_with(serializer_cls, request.data, partial=partial)
 
 
 class WorkflowListView(APIView):
@@ -69,8 +68,9 @@ class WorkflowImportView(APIView):
 class WorkflowDetailView(APIView):
     def get(self, request, slug):
         workflow = selectors.workflow_get_for_user(user=request.user, slug=slug)
-        graph = selectors.workflow_graph(workflow=workflow)
-        return Response(serialize_workflow_detail(workflow, graph.nodes, graph.edges))
+        nodes, edges = selectors.node_payloads(workflow=workflow), selectors.edge_payloads(workflow=workflow)
+        data = serialize_workflow(workflow, node_count=len(nodes), edge_count=len(edges))
+        return Response({**data, "nodes": nodes, "edges": edges})
 
     def patch(self, request, slug):
         workflow = selectors.workflow_get_for_user(user=request.user, slug=slug, write=True)
@@ -106,7 +106,7 @@ class WorkflowExportView(APIView):
 class NodeListView(APIView):
     def get(self, request, slug):
         workflow = selectors.workflow_get_for_user(user=request.user, slug=slug)
-        return Response([serialize_node(node) for node in selectors.node_list(workflow=workflow)])
+        return Response(selectors.node_payloads(workflow=workflow))
 
     def post(self, request, slug):
         workflow = selectors.workflow_get_for_user(user=request.user, slug=slug, write=True)
@@ -137,7 +137,7 @@ class NodeDetailView(APIView):
 class EdgeListView(APIView):
     def get(self, request, slug):
         workflow = selectors.workflow_get_for_user(user=request.user, slug=slug)
-        return Response([serialize_edge(edge) for edge in selectors.edge_list(workflow=workflow)])
+        return Response(selectors.edge_payloads(workflow=workflow))
 
     def post(self, request, slug):
         workflow = selectors.workflow_get_for_user(user=request.user, slug=slug, write=True)

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from rest_framework.exceptions import PermissionDenied
 
-from apps.workflows.models import ComponentConfig, Workflow, WorkflowEdge, WorkflowNode
+from apps.workflows.models import CONFIG_CLASSES, ComponentConfig, Workflow, WorkflowEdge, WorkflowNode
+from apps.workflows.serializers import iso
 
 
 def workflow_visible_q(user) -> Q:
@@ -61,37 +68,45 @@ def workflow_get_for_user(*, user, slug: str, write: bool = False) -> Workflow:
     raise Http404("Workflow not found.")
 
 
-def node_list(*, workflow: Workflow) -> list[WorkflowNode]:
-    """Nodes with their configs attached (`_prefetched_config`): 1 + one query per config kind in use."""
-    nodes = list(WorkflowNode.objects.filter(workflow=workflow).order_by("id"))
-    attach_configs(nodes)
+def _config_paths() -> list[str]:
+    """`config__aiconfig`, ...: one LEFT JOIN per config subclass, so a node list is one query."""
+    return [
+        f"config__{cls._meta.model_name}" for cls in CONFIG_CLASSES.values() if cls is not ComponentConfig
+    ]
+
+
+def _with_configs(queryset: QuerySet[WorkflowNode]) -> list[WorkflowNode]:
+    nodes = list(queryset.select_related(*_config_paths()))
+    for node in nodes:
+        node._prefetched_config = _concrete_config(node)
     return nodes
 
 
-def attach_configs(nodes: list[WorkflowNode]) -> None:
-    if not nodes:
-        return
-    by_pk = {node.pk: node for node in nodes}
-    workflow_ids = {node.workflow_id for node in nodes}
-    if len(workflow_ids) == 1:
-        configs = ComponentConfig.objects.filter(node__workflow_id=next(iter(workflow_ids)))
-    else:
-        configs = ComponentConfig.objects.filter(node_id__in=list(by_pk))
-    for config in configs:
-        node = by_pk.get(config.node_id)
-        if node is not None:
-            node._prefetched_config = config
-    for node in nodes:
-        if not hasattr(node, "_prefetched_config"):
-            node._prefetched_config = None
+def _concrete_config(node: WorkflowNode) -> ComponentConfig | None:
+    try:
+        base = node.config
+    except ObjectDoesNotExist:
+        return None
+    for path in _config_paths():
+        try:
+            child = getattr(base, path.removeprefix("config__"))
+        except ObjectDoesNotExist:
+            continue
+        child.node = node
+        return child
+    return base
+
+
+def node_list(*, workflow: Workflow) -> list[WorkflowNode]:
+    """Nodes with their concrete configs attached (`_prefetched_config`), in one query."""
+    return _with_configs(WorkflowNode.objects.filter(workflow=workflow).order_by("id"))
 
 
 def node_get(*, workflow: Workflow, node_id: str) -> WorkflowNode:
-    node = WorkflowNode.objects.filter(workflow=workflow, node_id=node_id).first()
-    if node is None:
+    nodes = _with_configs(WorkflowNode.objects.filter(workflow=workflow, node_id=node_id))
+    if not nodes:
         raise Http404("Node not found.")
-    attach_configs([node])
-    return node
+    return nodes[0]
 
 
 def edge_queryset(*, workflow: Workflow) -> QuerySet[WorkflowEdge]:
@@ -133,3 +148,155 @@ def workflow_graph(*, workflow: Workflow) -> WorkflowGraph:
     return WorkflowGraph(
         workflow=workflow, nodes=node_list(workflow=workflow), edges=edge_list(workflow=workflow)
     )
+
+
+# --- read-only payloads straight from rows (no model instances: the editor reloads graphs often) -----
+
+
+def _config_columns() -> list[tuple[type[ComponentConfig], str, list[tuple[str, str]]]]:
+    """Per config subclass: (class, its parent-pointer path, [(values() path, wire key), ...])."""
+    columns = []
+    for cls in CONFIG_CLASSES.values():
+        if cls is ComponentConfig:
+            continue
+        prefix = f"config__{cls._meta.model_name}"
+        own = [
+            (f"{prefix}__{field.name}", field.attname)
+            for field in cls._meta.local_concrete_fields
+            if not field.primary_key
+        ]
+        columns.append((cls, f"{prefix}__pk", own))
+    return columns
+
+
+class _PreparedValues:
+    """A `.values()` query compiled once per connection and re-run with new parameters.
+
+    Building and compiling a queryset with a dozen joined columns costs more than running it; the
+    editor reloads graphs often, so the graph payloads reuse the SQL and Django's column converters.
+    """
+
+    def __init__(self, build: Callable[[Any], QuerySet]):
+        self.build = build  # param -> QuerySet.values(...)
+        self._compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def _compile(self, conn):
+        sentinel = -987654321
+        queryset = self.build(sentinel)
+        compiler = queryset.query.get_compiler(connection=conn)
+        sql, params = compiler.as_sql()
+        if list(params) != [sentinel]:
+            raise RuntimeError("prepared values() query must have exactly one parameter")
+        names = [
+            *queryset.query.extra_select,
+            *queryset.query.values_select,
+            *queryset.query.annotation_select,
+        ]
+        converters = compiler.get_converters([col for col, _, _ in compiler.select])
+        return compiler, sql, names, converters
+
+    def __call__(self, param) -> list[dict]:
+        conn = connections[DEFAULT_DB_ALIAS]
+        compiled = self._compiled.get(conn)
+        if compiled is None:
+            compiled = self._compiled[conn] = self._compile(conn)
+        compiler, sql, names, converters = compiled
+        with conn.cursor() as cursor:
+            cursor.execute(sql, [param])
+            rows = cursor.fetchall()
+        if converters:
+            rows = compiler.apply_converters(rows, converters)
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+NODE_COLUMNS = (
+    "id",
+    "node_id",
+    "component_type",
+    "label",
+    "is_entry_point",
+    "interrupt_before",
+    "interrupt_after",
+    "position_x",
+    "position_y",
+    "subworkflow_id",
+    "updated_at",
+)
+
+
+def node_payloads(*, workflow: Workflow) -> list[dict]:
+    """The nodes of `workflow` exactly as `serializers.serialize_node` renders them, in one query."""
+    columns = _CONFIG_COLUMNS()
+    payloads = []
+    for row in _node_rows(workflow.pk):
+        node = {key: row[key] for key in NODE_COLUMNS}
+        node["updated_at"] = iso(node["updated_at"])
+        node["config"] = _config_payload(row, columns)
+        payloads.append(node)
+    return payloads
+
+
+@lru_cache(maxsize=1)
+def _CONFIG_COLUMNS():  # noqa: N802 - a lazily computed constant
+    return _config_columns()
+
+
+def _node_paths() -> list[str]:
+    paths = [*NODE_COLUMNS, "config__pk", "config__extra_config"]
+    for _, ptr, own in _CONFIG_COLUMNS():
+        paths += [ptr, *(path for path, _ in own)]
+    return paths
+
+
+_node_rows = _PreparedValues(
+    lambda workflow_id: (
+        WorkflowNode.objects.filter(workflow_id=workflow_id).order_by("id").values(*_node_paths())
+    )
+)
+
+
+def _config_payload(row: dict, columns) -> dict:
+    if row["config__pk"] is None:
+        return {"extra_config": {}}
+    config = {"extra_config": row["config__extra_config"]}
+    for cls, ptr, own in columns:
+        if row[ptr] is not None:
+            config.update({key: row[path] for path, key in own})
+            if cls.kind == "model":
+                config["llm_credential_id"] = config["credential_id"]
+            break
+    return config
+
+
+_edge_rows = _PreparedValues(
+    lambda workflow_id: (
+        WorkflowEdge.objects.filter(workflow_id=workflow_id)
+        .order_by("id")
+        .values(
+            "id",
+            "source__node_id",
+            "target__node_id",
+            "edge_type",
+            "edge_label",
+            "condition_mapping",
+            "condition_value",
+            "priority",
+        )
+    )
+)
+
+
+def edge_payloads(*, workflow: Workflow) -> list[dict]:
+    return [
+        {
+            "id": row["id"],
+            "source_node_id": row["source__node_id"],
+            "target_node_id": row["target__node_id"],
+            "edge_type": row["edge_type"],
+            "edge_label": row["edge_label"],
+            "condition_mapping": row["condition_mapping"],
+            "condition_value": row["condition_value"],
+            "priority": row["priority"],
+        }
+        for row in _edge_rows(workflow.pk)
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from typing import Any
 
@@ -145,6 +146,22 @@ def serialize_node_type(spec: registry.NodeTypeSpec) -> dict[str, Any]:
 
 # --- input ------------------------------------------------------------------------------------------
 
+_local = threading.local()
+
+
+def validate_with(serializer_cls: type[serializers.Serializer], data: Any, *, partial: bool = False) -> dict:
+    """`serializer_cls(data=data).is_valid(raise_exception=True)` without rebuilding its fields per call.
+
+    DRF deep-copies every declared field for each new serializer; an import validates hundreds of
+    nodes, so one bound instance per class is kept per thread and only `run_validation` is called.
+    """
+    cache = _local.__dict__.setdefault("validators", {})
+    instance = cache.get((serializer_cls, partial))
+    if instance is None:
+        instance = cache[(serializer_cls, partial)] = serializer_cls(partial=partial)
+        _ = instance.fields
+    return dict(instance.run_validation(data))
+
 
 class JSONObjectField(serializers.JSONField):
     def to_internal_value(self, data):
@@ -230,11 +247,12 @@ class ConfigInputSerializer(serializers.Serializer):
         required=False, allow_null=True
     )  # reference legacy, ignored
 
-    def validate(self, attrs):
-        unknown = sorted(set(self.initial_data) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError({key: "Unknown config field." for key in unknown})
-        return attrs
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({key: "Unknown config field." for key in unknown})
+        return super().to_internal_value(data)
 
 
 class EdgeInputSerializer(serializers.Serializer):

@@ -88,3 +88,13 @@ def test_list_counts_do_not_query_per_workflow(api_client, user):
         body = api_client.get("/api/v1/workflows/").json()
     assert len(few.captured_queries) == len(many.captured_queries)
     assert {item["node_count"] for item in body["items"]} == {3}
+
+
+def test_row_payloads_match_the_model_serializers(user):
+    from apps.workflows.serializers import serialize_edge, serialize_node
+
+    workflow = WorkflowFactory(owner=user)
+    build_chain(workflow, 12)
+    graph = selectors.workflow_graph(workflow=workflow)
+    assert selectors.node_payloads(workflow=workflow) == [serialize_node(n) for n in graph.nodes]
+    assert selectors.edge_payloads(workflow=workflow) == [serialize_edge(e) for e in graph.edges]

@@ -12,7 +12,7 @@ from rest_framework.exceptions import ValidationError
 
 from apps.workflows import registry
 from apps.workflows.models import ComponentConfig, WorkflowNode, config_class_for
-from apps.workflows.serializers import ConfigInputSerializer, config_fields
+from apps.workflows.serializers import ConfigInputSerializer, config_fields, validate_with
 
 LEGACY_IGNORED = {"llm_model_config_id"}
 
@@ -27,6 +27,7 @@ def _defaults(cls: type[ComponentConfig]) -> dict[str, Any]:
     return values
 
 
+@lru_cache(maxsize=1)
 def _union_defaults() -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for kind in registry.ConfigKind:
@@ -68,9 +69,7 @@ def config_values(*, component_type: str, data: dict[str, Any]) -> dict[str, Any
     """
     spec = registry.get(component_type)
     cls = config_class_for(spec.config_kind)
-    serializer = ConfigInputSerializer(data=data)
-    serializer.is_valid(raise_exception=True)
-    values = dict(serializer.validated_data)
+    values = validate_with(ConfigInputSerializer, data)
     if "llm_credential_id" in values:
         values.setdefault("credential_id", values.pop("llm_credential_id"))
         values.pop("llm_credential_id", None)
@@ -83,9 +82,7 @@ def config_values(*, component_type: str, data: dict[str, Any]) -> dict[str, Any
         lifted = {k: extra[k] for k in own if k in extra and k != "extra_config" and k not in values}
         if lifted:
             values["extra_config"] = {k: v for k, v in extra.items() if k not in lifted}
-            lifted_checked = ConfigInputSerializer(data=lifted)
-            lifted_checked.is_valid(raise_exception=True)
-            values.update(lifted_checked.validated_data)
+            values.update(validate_with(ConfigInputSerializer, lifted))
     defaults = _union_defaults()
     errors = {}
     for key in list(values):

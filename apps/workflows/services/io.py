@@ -20,6 +20,7 @@ from apps.workflows.serializers import (
     NodeInputSerializer,
     WorkflowInputSerializer,
     serialize_config,
+    validate_with,
 )
 from apps.workflows.services.common import workflow_touch
 from apps.workflows.services.configs import config_create, config_values
@@ -93,11 +94,11 @@ def flatten(detail, path: str = "") -> list[str]:
 
 
 def _checked(serializer_cls, data, where: str, plan: _Plan) -> dict | None:
-    serializer = serializer_cls(data=data)
-    if serializer.is_valid():
-        return dict(serializer.validated_data)
-    plan.errors.extend(f"{where}: {msg}" for msg in flatten(serializer.errors))
-    return None
+    try:
+        return validate_with(serializer_cls, data)
+    except ValidationError as exc:
+        plan.errors.extend(f"{where}: {msg}" for msg in flatten(exc.detail))
+        return None
 
 
 def _resolve_slug(user, slug: str | None, where: str, plan: _Plan) -> int | None:

@@ -84,7 +84,7 @@ def workflow_create(
     workflow = Workflow(owner=owner, name=name, slug=slug, **fields)
     workflow.error_handler_workflow = _error_handler(owner=owner, workflow_id=error_handler_workflow_id)
     _save(workflow, create=True)
-    events.broadcast_on_commit(channel_for(workflow), "workflow_created", serialize_workflow(workflow))
+    # No event: nobody can be subscribed to the channel of a workflow that did not exist.
     return workflow
 
 
