@@ -17,7 +17,6 @@ from apps.workflows.serializers import (
     serialize_node,
     serialize_node_type,
     serialize_workflow,
-    serialize_workflow_detail,
     validate_with,
 )
 from pipelit.api import paginate
@@ -59,9 +58,9 @@ class WorkflowImportView(APIView):
         workflow, warnings = services.workflow_import(
             owner=request.user, document=document, slug=data.get("slug"), name=data.get("name")
         )
-        graph = selectors.workflow_graph(workflow=workflow)
-        body = serialize_workflow_detail(workflow, graph.nodes, graph.edges)
-        body["warnings"] = warnings
+        nodes, edges = selectors.node_payloads(workflow=workflow), selectors.edge_payloads(workflow=workflow)
+        body = serialize_workflow(workflow, node_count=len(nodes), edge_count=len(edges))
+        body.update(nodes=nodes, edges=edges, warnings=warnings)
         return Response(body, status=status.HTTP_201_CREATED)
 
 

@@ -150,3 +150,24 @@ def test_missing_credential_is_dropped_with_a_warning(api_client):
 def test_export_of_someone_elses_workflow_is_404(api_client):
     other = WorkflowFactory()
     assert api_client.get(f"/api/v1/workflows/{other.slug}/export/").status_code == 404
+
+
+def test_imported_configs_are_real_polymorphic_rows(api_client):
+    from apps.workflows.models import AIConfig, CodeConfig, ModelConfig, TriggerConfig
+
+    build(api_client, "source")
+    document = api_client.get("/api/v1/workflows/source/export/").json()
+    api_client.post("/api/v1/workflows/import/", {**document, "slug": "copy"}, format="json")
+    configs = {c.node.node_id: c for c in ComponentConfig.objects.filter(node__workflow__slug="copy")}
+    assert type(configs["agent"]) is AIConfig and configs["agent"].system_prompt == "Be brief."
+    assert type(configs["model"]) is ModelConfig and configs["model"].temperature == 0.3
+    assert type(configs["chat"]) is TriggerConfig and configs["chat"].priority == 2
+    assert type(configs["code"]) is CodeConfig and configs["code"].code == "result = 1"
+    assert type(configs["switch"]) is ComponentConfig and configs["switch"].extra_config == {
+        "rules": [{"id": "a"}]
+    }
+    # and they behave like any other row: editing through the API works
+    response = api_client.patch(
+        "/api/v1/workflows/copy/nodes/agent/", {"config": {"system_prompt": "Edited."}}, format="json"
+    )
+    assert response.json()["config"]["system_prompt"] == "Edited."

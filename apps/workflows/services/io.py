@@ -23,7 +23,7 @@ from apps.workflows.serializers import (
     validate_with,
 )
 from apps.workflows.services.common import workflow_touch
-from apps.workflows.services.configs import config_create, config_values
+from apps.workflows.services.configs import config_values, configs_bulk_create
 from apps.workflows.services.nodes import NODE_FIELDS
 from apps.workflows.services.workflows import EDITABLE_FIELDS, slug_available, workflow_create
 from apps.workflows.validation import EdgeDraft
@@ -208,8 +208,7 @@ def workflow_import(
             for n in plan.nodes
         ]
     )
-    for node, spec in zip(nodes, plan.nodes, strict=True):
-        config_create(node=node, values=spec["config_values"])
+    configs_bulk_create(nodes=nodes, values=[spec["config_values"] for spec in plan.nodes])
     by_id = {node.node_id: node for node in nodes}
     WorkflowEdge.objects.bulk_create(
         [
