@@ -1,17 +1,21 @@
 """Graph API benchmark over real HTTP: daphne on a fresh SQLite database under var/bench/.
 
-    .venv/bin/python bench/api.py [--runs 50]
+    .venv/bin/python bench/api.py [--runs 50] [--in-process]
 
 Measures, for a 20-node / 19-edge workflow (a manual trigger followed by 19 code nodes in a chain):
 building it one request at a time (1 workflow POST + 20 node POSTs + 19 edge POSTs), creating it as one
 `POST /workflows/import/` document, and `GET /workflows/{slug}/` (p50 of --runs). Prints a Markdown
 table for docs/benchmarks.md. Node types the product does not register yet are registered inside the
 server by bench/asgi_bench.py, so the script runs before and after the engine's components land.
+`--in-process` runs the same requests through Django's test client instead (no daphne, no sockets),
+which separates the endpoints' own cost from the server's per-request floor (also reported, as
+`GET /workflows/node-types/`, an authenticated endpoint that reads nothing but the key).
 """
 
 from __future__ import annotations
 
 import argparse
+import json as _json
 import os
 import statistics
 import subprocess
@@ -70,12 +74,32 @@ def timed(fn) -> float:
     return (time.perf_counter() - start) * 1000
 
 
-def ok(response: httpx.Response, status: int) -> httpx.Response:
+def ok(response, status: int):
     if response.status_code != status:
         raise SystemExit(
-            f"{response.request.method} {response.request.url} -> {response.status_code}: {response.text}"
+            f"-> {response.status_code}: {getattr(response, 'text', None) or response.content!r}"
         )
     return response
+
+
+class InProcessClient:
+    """The httpx calls bench/api.py makes, served by Django's test client in this process."""
+
+    def __init__(self, raw_key: str):
+        from django.test import Client
+
+        self.client = Client(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
+
+    def request(self, method: str, url: str, json=None):
+        if method == "GET":
+            return self.client.get(url)
+        return self.client.generic(method, url, data=_json.dumps(json or {}), content_type="application/json")
+
+    def get(self, url):
+        return self.request("GET", url)
+
+    def post(self, url, json=None):
+        return self.request("POST", url, json)
 
 
 def build_one_by_one(client: httpx.Client, slug: str) -> tuple[float, list[float]]:
@@ -97,6 +121,59 @@ def build_one_by_one(client: httpx.Client, slug: str) -> tuple[float, list[float
 def p(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def measure(client, runs: int) -> dict:
+    ok(client.get("/api/v1/workflows/"), 200)  # warm up: first key use, imports
+    build_one_by_one(client, "warmup")
+    totals, requests_ms = [], []
+    for i in range(5):
+        total, per_request = build_one_by_one(client, f"one-by-one-{i}")
+        totals.append(total)
+        requests_ms += per_request
+    imports = [
+        timed(lambda i=i: ok(client.post("/api/v1/workflows/import/", json=graph_document(f"imp-{i}")), 201))
+        for i in range(runs)
+    ]
+    details = [timed(lambda: ok(client.get("/api/v1/workflows/one-by-one-0/"), 200)) for _ in range(runs)]
+    floor = [timed(lambda: ok(client.get("/api/v1/workflows/node-types/"), 200)) for _ in range(runs)]
+    return {
+        "one_by_one_total_p50": statistics.median(totals),
+        "one_by_one_request_p50": statistics.median(requests_ms),
+        "import_p50": statistics.median(imports),
+        "import_p95": p(imports, 0.95),
+        "detail_p50": statistics.median(details),
+        "detail_p95": p(details, 0.95),
+        "floor_p50": statistics.median(floor),
+        "runs": runs,
+    }
+
+
+def run_in_process(runs: int) -> dict:
+    bench_dir = ROOT / "var" / "bench"
+    bench_dir.mkdir(parents=True, exist_ok=True)
+    db = bench_dir / f"api-inproc-{os.getpid()}.sqlite3"
+    os.environ["DATABASE_URL"] = f"sqlite:///{db}"
+    os.environ.setdefault("REDIS_URL", stack.DEFAULT_REDIS_URL)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pipelit.settings")
+    redis = stack.start_redis(os.environ["REDIS_URL"])
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        import bench.asgi_bench  # noqa: F401 - registers the node types the bench draws with
+
+        call_command("migrate", verbosity=0)
+        from apps.agents import services
+
+        user = services.user_create(username="bench", password="bench-password-1")
+        return measure(InProcessClient(services.api_key_create(user=user, name="bench").raw_key), runs)
+    finally:
+        stack.stop(redis)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
 
 
 def run(runs: int) -> dict:
@@ -131,45 +208,24 @@ def run(runs: int) -> dict:
         stack.wait_for_port(port, timeout=30, proc=server)
         headers = {"Authorization": f"Bearer {raw_key}", "Content-Type": "application/json"}
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=30) as client:
-            ok(client.get("/api/v1/workflows/"), 200)  # warm up: first key use, imports
-            build_one_by_one(client, "warmup")
-            totals, requests_ms = [], []
-            for i in range(5):
-                total, per_request = build_one_by_one(client, f"one-by-one-{i}")
-                totals.append(total)
-                requests_ms += per_request
-            imports = [
-                timed(
-                    lambda i=i: ok(
-                        client.post("/api/v1/workflows/import/", json=graph_document(f"imp-{i}")), 201
-                    )
-                )
-                for i in range(runs)
-            ]
-            details = [
-                timed(lambda: ok(client.get("/api/v1/workflows/one-by-one-0/"), 200)) for _ in range(runs)
-            ]
+            return measure(client, runs)
     finally:
         stack.stop(server)
         stack.stop(redis)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
-    return {
-        "one_by_one_total_p50": statistics.median(totals),
-        "one_by_one_request_p50": statistics.median(requests_ms),
-        "import_p50": statistics.median(imports),
-        "import_p95": p(imports, 0.95),
-        "detail_p50": statistics.median(details),
-        "detail_p95": p(details, 0.95),
-        "runs": runs,
-    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--in-process", action="store_true", help="Django test client instead of daphne")
     args = parser.parse_args()
-    r = run(args.runs)
+    r = run_in_process(args.runs) if args.in_process else run(args.runs)
+    print(
+        f"transport: {'in-process test client' if args.in_process else 'HTTP to daphne'}; "
+        f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
+    )
     print(f"| measurement ({NODES} nodes, {NODES - 1} edges) | result | target |")
     print("|---|---|---|")
     print(
@@ -181,6 +237,9 @@ def main() -> None:
     )
     print(
         f"| `GET /workflows/{{slug}}/`, p50 / p95 of {r['runs']} | {r['detail_p50']:.2f} / {r['detail_p95']:.2f} ms | p50 ≤ 8 ms |"
+    )
+    print(
+        f"| floor: `GET /workflows/node-types/` (auth only), p50 of {r['runs']} | {r['floor_p50']:.2f} ms | — |"
     )
 
 
