@@ -131,7 +131,7 @@ class NodeListView(APIView):
     def post(self, request, slug):
         workflow = selectors.workflow_get_for_user(user=request.user, slug=slug, write=True)
         data = _valid(NodeInputSerializer, request)
-        node = services.node_create(workflow=workflow, **data)
+        node = services.node_create(workflow=workflow, user=request.user, **data)
         return Response(serialize_node(node), status=status.HTTP_201_CREATED)
 
 
@@ -146,7 +146,7 @@ class NodeDetailView(APIView):
         workflow = selectors.workflow_get_for_user(user=request.user, slug=slug, write=True)
         node = selectors.node_get(workflow=workflow, node_id=node_id)
         data = _valid(NodeInputSerializer, request, partial=True)
-        node = services.node_update(workflow=workflow, node=node, **data)
+        node = services.node_update(workflow=workflow, node=node, user=request.user, **data)
         return Response(serialize_node(node))
 
     @_doc("node_delete", None, 204)

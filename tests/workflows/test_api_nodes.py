@@ -229,3 +229,16 @@ def test_node_changes_bump_the_workflow_updated_at(api_client, workflow):
     api_client.post(URL, {"component_type": "code"}, format="json")
     workflow.refresh_from_db()
     assert workflow.updated_at > before
+
+
+def test_subworkflow_must_be_visible_to_the_editor(api_client, user, workflow):
+    mine, public, private = WorkflowFactory(owner=user), WorkflowFactory(is_public=True), WorkflowFactory()
+    for target, status in [(mine, 201), (public, 201), (private, 422)]:
+        response = api_client.post(
+            URL, {"component_type": "workflow", "subworkflow_id": target.pk}, format="json"
+        )
+        assert response.status_code == status, target
+    node_id = api_client.get(URL).json()[0]["node_id"]
+    assert api_client.get(URL).json()[0]["subworkflow_id"] == mine.pk
+    response = api_client.patch(f"{URL}{node_id}/", {"subworkflow_id": private.pk}, format="json")
+    assert response.status_code == 422

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from rest_framework.exceptions import ValidationError
 
-from apps.workflows import registry
+from apps.workflows import registry, selectors
 from apps.workflows.exceptions import AlreadyExists
 from apps.workflows.models import Workflow, WorkflowEdge, WorkflowNode
 from apps.workflows.serializers import serialize_node
@@ -40,8 +40,12 @@ def _check_node_id_free(*, workflow: Workflow, node_id: str) -> None:
         raise AlreadyExists(f"Node '{node_id}' already exists in this workflow.")
 
 
-def _subworkflow(subworkflow_id: int | None) -> int | None:
-    if subworkflow_id is not None and not Workflow.objects.alive().filter(pk=subworkflow_id).exists():
+def _subworkflow(subworkflow_id: int | None, *, user) -> int | None:
+    """A node may call a workflow its editor can see: owned, shared with them, or public."""
+    if subworkflow_id is None:
+        return None
+    target = Workflow.objects.alive().filter(pk=subworkflow_id).first()
+    if target is None or not (target.is_public or selectors.user_can_write(user=user, workflow=target)):
         raise ValidationError({"subworkflow_id": "Workflow not found."})
     return subworkflow_id
 
@@ -62,8 +66,10 @@ def node_create(
     node_id: str | None = None,
     config: dict[str, Any] | None = None,
     subworkflow_id: int | None = None,
+    user=None,
     **fields: Any,
 ) -> WorkflowNode:
+    """`user` is who edits (defaults to the owner); it bounds which workflows a node may call."""
     registry.get(component_type)
     values = config_values(component_type=component_type, data=config or {})
     if node_id:
@@ -74,7 +80,7 @@ def node_create(
         workflow=workflow,
         node_id=node_id,
         component_type=component_type,
-        subworkflow_id=_subworkflow(subworkflow_id),
+        subworkflow_id=_subworkflow(subworkflow_id, user=user or workflow.owner),
         **{k: v for k, v in fields.items() if k in NODE_FIELDS},
     )
     _save_node(node, force_insert=True)
@@ -98,7 +104,7 @@ def _apply_config(node: WorkflowNode, *, old_type: str, config: dict[str, Any] |
 
 
 @transaction.atomic
-def node_update(*, workflow: Workflow, node: WorkflowNode, **changes: Any) -> WorkflowNode:
+def node_update(*, workflow: Workflow, node: WorkflowNode, user=None, **changes: Any) -> WorkflowNode:
     """Partial update. `node` must come from `selectors.node_get` (config attached)."""
     old_type = node.component_type
     if "component_type" in changes:
@@ -109,7 +115,7 @@ def node_update(*, workflow: Workflow, node: WorkflowNode, **changes: Any) -> Wo
         _check_node_id_free(workflow=workflow, node_id=new_id)
         node.node_id = new_id  # edges reference the row, so they follow the rename
     if "subworkflow_id" in changes:
-        node.subworkflow_id = _subworkflow(changes.pop("subworkflow_id"))
+        node.subworkflow_id = _subworkflow(changes.pop("subworkflow_id"), user=user or workflow.owner)
     config = changes.pop("config", None)
     for key, value in changes.items():
         if key not in NODE_FIELDS:
