@@ -36,3 +36,43 @@ class LLMCredentialFactory(factory.django.DjangoModelFactory):
     provider_type = "openai_compatible"
     api_key = "sk-proj-secret-abcdef123456"
     base_url = "http://127.0.0.1:9/v1"
+
+
+class WorkflowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "workflows.Workflow"
+
+    owner = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"Workflow {n}")
+    slug = factory.Sequence(lambda n: f"workflow-{n}")
+
+
+class WorkflowNodeFactory(factory.django.DjangoModelFactory):
+    """A node with the config subclass its registered type asks for."""
+
+    class Meta:
+        model = "workflows.WorkflowNode"
+        skip_postgeneration_save = True
+
+    workflow = factory.SubFactory(WorkflowFactory)
+    node_id = factory.Sequence(lambda n: f"node_{n}")
+    component_type = "code"
+
+    @factory.post_generation
+    def config(self, create, extracted, **kwargs):
+        from apps.workflows import registry
+        from apps.workflows.models import config_class_for
+
+        if not create:
+            return
+        cls = config_class_for(registry.get(self.component_type).config_kind)
+        cls.objects.create(node=self, **(extracted or {}))
+
+
+class WorkflowEdgeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "workflows.WorkflowEdge"
+
+    workflow = factory.SelfAttribute("source.workflow")
+    source = factory.SubFactory(WorkflowNodeFactory)
+    target = factory.SubFactory(WorkflowNodeFactory, workflow=factory.SelfAttribute("..source.workflow"))

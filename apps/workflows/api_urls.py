@@ -1,3 +1,19 @@
-"""REST routes of this app, mounted under /api/v1/."""
+"""REST routes of this app, mounted under /api/v1/. Fixed paths come before `<slug>/` routes."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from apps.workflows import api
+
+urlpatterns = [
+    path("workflows/", api.WorkflowListView.as_view(), name="workflow-list"),
+    path("workflows/batch-delete/", api.WorkflowBatchDeleteView.as_view(), name="workflow-batch-delete"),
+    path("workflows/node-types/", api.NodeTypesView.as_view(), name="workflow-node-types"),
+    path("workflows/import/", api.WorkflowImportView.as_view(), name="workflow-import"),
+    path("workflows/<slug:slug>/", api.WorkflowDetailView.as_view(), name="workflow-detail"),
+    path("workflows/<slug:slug>/validate/", api.WorkflowValidateView.as_view(), name="workflow-validate"),
+    path("workflows/<slug:slug>/export/", api.WorkflowExportView.as_view(), name="workflow-export"),
+    path("workflows/<slug:slug>/nodes/", api.NodeListView.as_view(), name="node-list"),
+    path("workflows/<slug:slug>/nodes/<str:node_id>/", api.NodeDetailView.as_view(), name="node-detail"),
+    path("workflows/<slug:slug>/edges/", api.EdgeListView.as_view(), name="edge-list"),
+    path("workflows/<slug:slug>/edges/<int:edge_id>/", api.EdgeDetailView.as_view(), name="edge-detail"),
+]
