@@ -15,3 +15,8 @@ class WorkflowsConfig(AppConfig):
 
         for package in self.component_packages:
             registry.autodiscover(package)
+        from pipelit import events
+
+        from .selectors import workflow_subscribable
+
+        events.register_channel_authorizer("workflow", workflow_subscribable)

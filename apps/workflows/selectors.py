@@ -300,3 +300,13 @@ def edge_payloads(*, workflow: Workflow) -> list[dict]:
         }
         for row in _edge_rows(workflow.pk)
     ]
+
+
+def workflow_subscribable(user, slug: str) -> bool:
+    """May `user` listen to `workflow:<slug>` events (owner, collaborator, or a public workflow)?"""
+    return (
+        Workflow.objects.alive()
+        .filter(slug=slug)
+        .filter(workflow_visible_q(user) | Q(is_public=True))
+        .exists()
+    )
