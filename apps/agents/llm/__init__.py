@@ -1,0 +1,1 @@
+"""LLM plumbing for AI nodes: provider resolution, error classification, model listing."""
