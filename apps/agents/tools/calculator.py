@@ -27,10 +27,10 @@ def _short(value: Number) -> str:
 
 
 def _pow(base: Number, exponent: Number) -> Number:
-    if isinstance(base, int) and isinstance(exponent, int) and exponent > 0 and abs(base) > 1:
-        # |base| ** exponent has about exponent * log2|base| bits: refuse before computing it.
-        if exponent > MAX_EXPONENT or exponent * math.log2(abs(base)) > MAX_INT_BITS:
-            raise CalculatorError(f"result of {_short(base)} ** {_short(exponent)} is too large")
+    exact = isinstance(base, int) and isinstance(exponent, int) and exponent > 0 and abs(base) > 1
+    # |base| ** exponent has about exponent * log2|base| bits: refuse before computing it.
+    if exact and (exponent > MAX_EXPONENT or exponent * math.log2(abs(base)) > MAX_INT_BITS):
+        raise CalculatorError(f"result of {_short(base)} ** {_short(exponent)} is too large")
     if abs(exponent) > MAX_EXPONENT and abs(base) not in (0, 1):
         raise CalculatorError(f"exponent {_short(exponent)} is too large (limit {MAX_EXPONENT})")
     result = operator.pow(base, exponent)
@@ -39,16 +39,12 @@ def _pow(base: Number, exponent: Number) -> Number:
     return result
 
 
-def _floordiv(a: Number, b: Number) -> Number:
-    return operator.floordiv(a, b)
-
-
 _BINARY: dict[type, Callable[[Number, Number], Number]] = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
     ast.Mult: operator.mul,
     ast.Div: operator.truediv,
-    ast.FloorDiv: _floordiv,
+    ast.FloorDiv: operator.floordiv,
     ast.Mod: operator.mod,
     ast.Pow: _pow,
 }
