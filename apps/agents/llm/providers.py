@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -49,9 +49,6 @@ class ModelSettings:
         if not known.get("model_name"):
             raise ProviderConfigError("A model name is required.")
         return cls(**known)
-
-    def cache_key(self) -> tuple:
-        return tuple(sorted(asdict(self).items()))
 
 
 def merged_headers(credential: LLMCredential) -> dict[str, str]:
@@ -152,5 +149,6 @@ client_cache = _ClientCache(CLIENT_CACHE_SIZE)
 
 def resolve_chat_model(credential: LLMCredential, settings: ModelSettings) -> BaseChatModel:
     """The chat model for this credential+settings, rebuilt only when the credential was edited."""
-    key = (credential.pk, credential.updated_at, settings.cache_key())
+    # Frozen dataclass: hashable and compared field by field.
+    key = (credential.pk, credential.updated_at, settings)
     return client_cache.get_or_build(key, lambda: build_chat_model(credential, settings))
