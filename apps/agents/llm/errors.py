@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -180,4 +181,34 @@ def call_with_retries(
                 delay,
             )
             sleep(delay)
+            attempt += 1
+
+
+async def acall_with_retries(
+    fn: Callable[[], Awaitable[T]],
+    *,
+    max_attempts: int = 3,
+    base_delay: float = 0.5,
+    max_delay: float = 30.0,
+) -> T:
+    """Async twin of call_with_retries: awaits `fn()` and sleeps without blocking the event loop."""
+    attempt = 1
+    while True:
+        try:
+            return await fn()
+        except Exception as exc:  # noqa: BLE001
+            error = classify(exc)
+            if not error.retryable or attempt >= max_attempts:
+                raise error from exc
+            delay = backoff_delay(
+                attempt, base_delay=base_delay, max_delay=max_delay, retry_after=error.retry_after
+            )
+            logger.warning(
+                "LLM call failed (%s), retry %d/%d in %.2fs",
+                error.error_code,
+                attempt,
+                max_attempts - 1,
+                delay,
+            )
+            await asyncio.sleep(delay)
             attempt += 1
