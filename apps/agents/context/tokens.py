@@ -155,7 +155,7 @@ class ContextTooSmallError(ValueError):
     """Even the system prompt and the newest turn do not fit the context window."""
 
 
-def _units(messages: Sequence[BaseMessage]) -> list[list[BaseMessage]]:
+def message_units(messages: Sequence[BaseMessage]) -> list[list[BaseMessage]]:
     """Split a history into units that must be kept or dropped together (an AI tool call + its results)."""
     units: list[list[BaseMessage]] = []
     open_calls: set[str] = set()
@@ -194,7 +194,7 @@ def trim_messages(
         )
 
     kept: list[list[BaseMessage]] = []
-    for unit in reversed(_units(history)):
+    for unit in reversed(message_units(history)):
         cost = sum(count_message_tokens(m) for m in unit)
         if cost > budget:
             break
