@@ -26,6 +26,7 @@ LLM_SERVER_ERROR = "llm_server_error"
 LLM_TIMEOUT = "llm_timeout"
 LLM_UNREACHABLE = "llm_unreachable"
 LLM_BAD_REQUEST = "llm_bad_request"
+LLM_CONFIG_ERROR = "llm_config_error"
 LLM_ERROR = "llm_error"
 
 RETRYABLE = frozenset({LLM_RATE_LIMITED, LLM_SERVER_ERROR, LLM_TIMEOUT, LLM_UNREACHABLE})

@@ -10,7 +10,7 @@ import openai
 from apps.agents.models import LLMCredential, ProviderType
 
 from .errors import LLM_BAD_REQUEST, classify
-from .providers import ANTHROPIC_DEFAULT_BASE_URL, OPENAI_DEFAULT_BASE_URL, merged_headers
+from .providers import ANTHROPIC_DEFAULT_BASE_URL, OPENAI_DEFAULT_BASE_URL, merged_headers, require_api_key
 
 DEFAULT_TIMEOUT = 10.0
 # Used when an Anthropic-compatible proxy has no /v1/models, and as the model for the test call.
@@ -44,7 +44,7 @@ def _openai_client(credential: LLMCredential, timeout: float) -> openai.OpenAI:
 
 def _anthropic_client(credential: LLMCredential, timeout: float) -> anthropic.Anthropic:
     return anthropic.Anthropic(
-        api_key=credential.api_key,
+        api_key=require_api_key(credential),
         base_url=credential.base_url or ANTHROPIC_DEFAULT_BASE_URL,
         default_headers=merged_headers(credential) or None,
         timeout=timeout,

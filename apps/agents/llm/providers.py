@@ -12,6 +12,8 @@ from langchain_core.language_models.chat_models import BaseChatModel
 
 from apps.agents.models import LLMCredential, ProviderType
 
+from .errors import LLM_CONFIG_ERROR, LLMCallError
+
 OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
 ANTHROPIC_DEFAULT_BASE_URL = "https://api.anthropic.com"
 ANTHROPIC_DEFAULT_MAX_TOKENS = 4096
@@ -21,8 +23,18 @@ CLIENT_CACHE_SIZE = 128
 PROTECTED_HEADERS = frozenset({"authorization", "x-api-key", "api-key"})
 
 
-class ProviderConfigError(ValueError):
-    """The credential or settings cannot produce a chat model (unknown provider, missing model name)."""
+class ProviderConfigError(LLMCallError):
+    """The credential or settings cannot produce a chat model (unknown provider, no key, no model name)."""
+
+    def __init__(self, message: str):
+        super().__init__(LLM_CONFIG_ERROR, message)
+
+
+def require_api_key(credential: LLMCredential) -> str:
+    """Anthropic refuses keyless calls (and the SDK fails obscurely); OpenAI-compatible servers may not."""
+    if credential.provider_type == ProviderType.ANTHROPIC and not credential.api_key:
+        raise ProviderConfigError("This Anthropic credential has no API key.")
+    return credential.api_key
 
 
 @dataclass(frozen=True)
@@ -85,7 +97,7 @@ def _anthropic_model(credential: LLMCredential, settings: ModelSettings) -> Base
 
     kwargs: dict[str, Any] = {
         "model": settings.model_name,
-        "api_key": credential.api_key,
+        "api_key": require_api_key(credential),
         "base_url": credential.base_url or ANTHROPIC_DEFAULT_BASE_URL,
         "timeout": settings.timeout,
         "max_retries": 0,

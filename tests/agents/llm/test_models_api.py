@@ -94,3 +94,15 @@ def test_credential_test_reports_a_bad_key_without_raising(provider, request):
     assert result.error_code == errors.LLM_AUTH_ERROR
     assert result.error.startswith("Authentication failed - invalid API key")
     assert "invalid x-api-key" in result.error
+
+
+def test_keyless_anthropic_credential_test_reports_a_config_error(db, fake_anthropic):
+    credential = LLMCredential.objects.create(
+        name="keyless", provider_type=ProviderType.ANTHROPIC, api_key="", base_url=fake_anthropic.url
+    )
+    result = credential_test(credential)
+    assert (result.ok, result.error_code) == (False, "llm_config_error")
+    assert result.error == "This Anthropic credential has no API key."
+    with pytest.raises(LLMCallError, match="no API key"):
+        list_models(credential)
+    assert fake_anthropic.requests == []

@@ -149,3 +149,27 @@ def test_unknown_provider_type_is_a_clear_error(db):
     credential = LLMCredential(name="x", provider_type="gemini", api_key="k")
     with pytest.raises(ProviderConfigError, match="Unsupported provider type 'gemini'"):
         resolve_chat_model(credential, ModelSettings(model_name="gemini-pro"))
+
+
+def test_anthropic_credential_without_a_key_fails_fast_with_a_config_error(db, fake_anthropic):
+    credential = LLMCredential.objects.create(
+        name="keyless", provider_type="anthropic", api_key="", base_url=fake_anthropic.url
+    )
+    with pytest.raises(ProviderConfigError) as info:
+        llm_invoke(
+            credential=credential, settings=ModelSettings(model_name="m"), messages=[HumanMessage("x")]
+        )
+    assert info.value.error_code == "llm_config_error"
+    assert "no API key" in info.value.message
+    assert fake_anthropic.requests == []
+
+
+def test_openai_compatible_credential_without_a_key_still_calls_local_servers(db, openai_stub):
+    credential = LLMCredential.objects.create(
+        name="ollama", provider_type="openai_compatible", api_key="", base_url=openai_stub.base_url
+    )
+    reply = llm_invoke(
+        credential=credential, settings=ModelSettings(model_name="llama3.1"), messages=[HumanMessage("x")]
+    )
+    assert reply.text == "ok"
+    assert openai_stub.requests[-1].headers["authorization"] == "Bearer not-needed"
