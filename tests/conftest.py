@@ -6,7 +6,12 @@ from rest_framework.test import APIClient
 from apps.agents import services as agent_services
 from tests.factories import AdminFactory, UserFactory
 
-pytest_plugins = ["tests.support.live", "tests.support.worker", "tests.fakes.telegram_server"]
+pytest_plugins = [
+    "tests.support.live",
+    "tests.support.worker",
+    "tests.fakes.telegram_server",
+    "tests.fakes.anthropic_server",
+]
 
 
 @pytest.fixture(autouse=True)

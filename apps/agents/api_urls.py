@@ -3,6 +3,7 @@
 from django.urls import path
 
 from .api import auth, credentials, users
+from .llm.api import llm_credential_urlpatterns
 
 urlpatterns = [
     path("auth/setup-status/", auth.SetupStatusView.as_view(), name="auth-setup-status"),
@@ -39,4 +40,5 @@ urlpatterns = [
         credentials.CredentialDetailView.as_view(),
         name="credential-detail",
     ),
+    *llm_credential_urlpatterns,
 ]

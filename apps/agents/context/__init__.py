@@ -1,0 +1,1 @@
+"""Context-window management for AI nodes (token counting, trimming)."""

@@ -1,0 +1,1 @@
+"""Agent tools: pure functions plus their LangChain tool wrappers."""
