@@ -129,7 +129,12 @@ _REGISTRY: dict[str, NodeTypeSpec] = {}
 
 def register(spec: NodeTypeSpec) -> NodeTypeSpec:
     existing = _REGISTRY.get(spec.component_type)
-    if existing is not None and existing.run is not None and spec.run is not None and existing.run is not spec.run:
+    if (
+        existing is not None
+        and existing.run is not None
+        and spec.run is not None
+        and existing.run is not spec.run
+    ):
         raise ValueError(f"node type {spec.component_type!r} is registered twice")
     _REGISTRY[spec.component_type] = spec
     return spec
