@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from apps.execution import expressions
 from apps.execution.results import NodeError
 from apps.execution.sandbox import Limits, run_snippet
 from apps.workflows.registry import Category, ConfigKind, DataType, Port, node_type
@@ -54,11 +55,12 @@ def run(ctx) -> dict:
 
 
 def snippet_variables(ctx) -> dict[str, Any]:
-    """What the snippet sees: node_outputs, trigger, input (upstream value), inputs and `state`."""
+    """What the snippet sees: node_outputs, trigger (as in expressions: its keys + text + payload),
+    input (the upstream value), inputs ({upstream node_id: outputs}) and `state`."""
     node_outputs = _jsonable(dict(ctx.node_outputs))
     state = {
         "node_outputs": node_outputs,
-        "trigger": _jsonable(dict(ctx.trigger)),
+        "trigger": _jsonable(expressions.trigger_context(ctx.trigger)),
         "execution_id": ctx.execution_id,
         "route": ctx.state.get("route", ""),
         "user_context": _jsonable(ctx.state.get("user_context") or {}),

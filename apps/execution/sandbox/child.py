@@ -10,16 +10,22 @@ writes one JSON response line to the original stdout, then exits.
 import base64  # noqa: F401
 import builtins
 import collections  # noqa: F401
+import copy  # noqa: F401
+import csv  # noqa: F401
 import datetime  # noqa: F401
+import decimal  # noqa: F401
 import functools  # noqa: F401
+import hashlib  # noqa: F401
 import io
 import itertools  # noqa: F401
 import json
 import math  # noqa: F401
+import operator  # noqa: F401
 import os
 import random  # noqa: F401
 import re  # noqa: F401
 import resource
+import statistics  # noqa: F401
 import string  # noqa: F401
 import sys
 import textwrap  # noqa: F401
