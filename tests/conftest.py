@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 from apps.agents import services as agent_services
 from tests.factories import AdminFactory, UserFactory
 
-pytest_plugins = ["tests.support.live", "tests.support.worker"]
+pytest_plugins = ["tests.support.live", "tests.support.worker", "tests.fakes.openai_server"]
 
 
 @pytest.fixture
