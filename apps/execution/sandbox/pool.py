@@ -56,11 +56,17 @@ class SandboxProcess:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def spawn(python: str = sys.executable) -> SandboxProcess:
+def make_workdir() -> str:
+    """A private, empty directory the (unprivileged) snippet process may write to."""
     workdir = tempfile.mkdtemp(prefix="pipelit-sandbox-")
     if os.geteuid() == 0:
         os.chown(workdir, NOBODY, NOBODY)
     os.chmod(workdir, 0o700)
+    return workdir
+
+
+def spawn(python: str = sys.executable) -> SandboxProcess:
+    workdir = make_workdir()
     popen = subprocess.Popen(
         [python, "-I", "-S", "-B", CHILD],
         stdin=subprocess.PIPE,

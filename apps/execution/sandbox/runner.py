@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import os
 import selectors
+import socket
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from apps.execution.sandbox.pool import SandboxPool, get_pool
+from apps.execution.sandbox.zygote import ZygoteError, get_forked_pool, kill_child
+
+MODE = os.environ.get("PIPELIT_SANDBOX_MODE", "forkserver")  # or "pool"
 
 MAX_RESPONSE_BYTES = 4_000_000
 TIMEOUT = "timeout"
@@ -62,26 +68,33 @@ def run_snippet(
     pool: SandboxPool | None = None,
 ) -> SandboxResult:
     """Run `code` with `variables` as globals; `result` (or stdout) is the output. Never raises for
-    snippet misbehaviour: timeouts, memory, errors and bad output come back as failed results."""
+    snippet misbehaviour: timeouts, memory, errors and bad output come back as failed results.
+
+    Backend: the fork server (default) or, when `pool` is given or PIPELIT_SANDBOX_MODE=pool, a warm
+    pool of pre-started interpreters. Both run each snippet in a process of its own.
+    """
     limits = limits or Limits()
     started = time.perf_counter()
     try:
-        request = json.dumps(
-            {"code": code, "variables": variables or {}, "limits": limits.for_child()}, default=str
-        )
+        payload = {"code": code, "variables": variables or {}, "limits": limits.for_child()}
+        request = json.dumps(payload, default=str).encode() + b"\n"
     except (TypeError, ValueError) as exc:
         return SandboxResult(
             ok=False, error=f"inputs are not JSON-serialisable: {exc}", error_code=INVALID_OUTPUT
         )
-    pool = pool or get_pool()
-    process = pool.acquire()
-    try:
-        raw, timed_out, too_big = _exchange(process, request.encode() + b"\n", limits.timeout_seconds)
-        returncode = process.popen.poll()
-    finally:
-        pool.release(process)
+    if pool is None and MODE == "forkserver":
+        try:
+            raw, timed_out, too_big, returncode, cold = _run_forked(request, limits.timeout_seconds)
+            backend = "forkserver"
+        except ZygoteError:
+            pool = get_pool()
+    if pool is not None or MODE != "forkserver":
+        raw, timed_out, too_big, returncode, cold = _run_pooled(
+            pool or get_pool(), request, limits.timeout_seconds
+        )
+        backend = "pool"
     elapsed = round((time.perf_counter() - started) * 1000, 3)
-    common = {"duration_ms": elapsed, "cold_start": process.cold}
+    common = {"duration_ms": elapsed, "cold_start": cold, "extra": {"backend": backend}}
     if timed_out:
         return SandboxResult(
             ok=False, error=f"snippet exceeded {limits.timeout_seconds:g}s", error_code=TIMEOUT, **common
@@ -93,48 +106,68 @@ def run_snippet(
     return _decode(raw, returncode, limits, common)
 
 
-def _exchange(process, request: bytes, timeout: float) -> tuple[bytes, bool, bool]:
-    popen = process.popen
-    deadline = time.monotonic() + timeout
+def _run_forked(request: bytes, timeout: float):
+    child = get_forked_pool().acquire()
     try:
-        popen.stdin.write(request)
-        popen.stdin.close()
-    except (BrokenPipeError, OSError):
-        pass
+        with contextlib.suppress(OSError):
+            child.channel.sendall(request)
+            child.channel.shutdown(socket.SHUT_WR)
+        raw, timed_out, too_big = _collect(child.channel, timeout, lambda: kill_child(child.pid))
+        return raw, timed_out, too_big, None, child.cold
+    finally:
+        child.discard()
+
+
+def _run_pooled(pool: SandboxPool, request: bytes, timeout: float):
+    process = pool.acquire()
+    try:
+        with contextlib.suppress(BrokenPipeError, OSError):
+            process.popen.stdin.write(request)
+            process.popen.stdin.close()
+        raw, timed_out, too_big = _collect(process.popen.stdout, timeout, process.kill)
+        if not raw and not timed_out:  # died without answering: wait briefly for its exit status
+            with contextlib.suppress(Exception):
+                process.popen.wait(1.0)
+        return raw, timed_out, too_big, process.popen.poll(), process.cold
+    finally:
+        pool.release(process)
+
+
+def _collect(channel, timeout: float, kill) -> tuple[bytes, bool, bool]:
+    """Read one response line from `channel` (pipe or socket) within `timeout`; kill on overrun."""
+    deadline = time.monotonic() + timeout
+    fd = channel.fileno()
     chunks: list[bytes] = []
     size = 0
     with selectors.DefaultSelector() as selector:
-        selector.register(popen.stdout, selectors.EVENT_READ)
+        selector.register(fd, selectors.EVENT_READ)
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                process.kill()
+                kill()
                 return b"", True, False
             if not selector.select(remaining):
                 continue
-            chunk = popen.stdout.read1(65536)
+            chunk = os.read(fd, 65536)
             if not chunk:
                 break
             chunks.append(chunk)
             size += len(chunk)
             if size > MAX_RESPONSE_BYTES:
-                process.kill()
+                kill()
                 return b"", False, True
             if chunk.endswith(b"\n") and b"".join(chunks).strip() not in (b"", READY):
                 break  # the response is one line; no need to wait for the exit
-    if not chunks:  # died without answering: wait briefly for its exit status
-        try:
-            popen.wait(max(0.05, min(1.0, deadline - time.monotonic())))
-        except Exception:
-            process.kill()
     return b"".join(chunks), False, False
 
 
 def _decode(raw: bytes, returncode: int | None, limits: Limits, common: dict) -> SandboxResult:
     lines = [x for x in raw.decode("utf-8", "replace").strip().splitlines() if x != READY.decode()]
     if not lines:
-        if returncode in (-SIGXCPU, -SIGKILL):
-            cpu = limits.for_child()["cpu_seconds"]
+        cpu = limits.for_child()["cpu_seconds"]
+        # The fork server's children are not ours to wait for: no exit status, judge by the time used.
+        used_cpu_budget = returncode is None and common["duration_ms"] >= cpu * 1000
+        if returncode in (-SIGXCPU, -SIGKILL) or used_cpu_budget:
             return SandboxResult(
                 ok=False, error=f"snippet exceeded {cpu}s of CPU time", error_code=TIMEOUT, **common
             )

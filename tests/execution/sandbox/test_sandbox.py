@@ -9,11 +9,17 @@ from apps.execution.sandbox import Limits, SandboxPool, run_snippet
 
 
 @pytest.fixture(scope="module")
-def pool():
+def warm_pool():
     pool = SandboxPool(size=2)
     assert pool.wait_ready(timeout=20)
     yield pool
     pool.close()
+
+
+@pytest.fixture(params=["forkserver", "pool"])
+def pool(request, warm_pool):
+    """`pool=` argument for run_snippet: None uses the fork server, else the warm pool."""
+    return None if request.param == "forkserver" else warm_pool
 
 
 def test_result_variable_return_and_stdout_are_the_output(pool):
@@ -32,7 +38,14 @@ def test_result_variable_return_and_stdout_are_the_output(pool):
 
 def test_the_child_gets_an_empty_environment(pool, monkeypatch):
     monkeypatch.setenv("PIPELIT_SECRET_FOR_TEST", "s3cret")
-    result = run_snippet("import os\nresult = sorted(os.environ)", pool=SandboxPool(size=0))
+    if pool is None:
+        from apps.execution.sandbox import get_zygote
+
+        get_zygote().close()  # the next call starts a new fork server under the new environment
+    else:
+        pool = SandboxPool(size=0)  # a process started now
+    result = run_snippet("import os\nresult = sorted(os.environ)", pool=pool)
+    assert result.ok
     assert "PIPELIT_SECRET_FOR_TEST" not in result.output
     assert not {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "FIELD_ENCRYPTION_KEY"} & set(result.output)
 
@@ -108,9 +121,11 @@ def test_non_json_results_are_invalid_output(pool):
     assert not result.ok and result.error_code == "invalid_output"
 
 
-def test_flooding_stdout_past_the_cap_is_invalid_output(pool):
-    result = run_snippet("import os\nwhile True:\n    os.write(1, b'x' * 65536)", pool=pool)
-    assert not result.ok and result.error_code == "invalid_output"
+def test_flooding_the_raw_stdout_cannot_flood_the_caller(pool):
+    code = "import os\nwhile True:\n    os.write(1, b'x' * 65536)"
+    result = run_snippet(code, limits=Limits(timeout_seconds=1), pool=pool)
+    # pool: fd 1 is the answer pipe, cut at the size cap; fork server: fd 1 is /dev/null, so it times out
+    assert not result.ok and result.error_code == ("timeout" if pool is None else "invalid_output")
 
 
 def test_exit_calls_are_reported_not_fatal(pool):
@@ -118,9 +133,18 @@ def test_exit_calls_are_reported_not_fatal(pool):
     assert not result.ok and result.error_code == "runtime_error" and "SystemExit" in result.error
 
 
-def test_warm_processes_are_used_and_faster_than_cold_ones(pool):
-    assert pool.wait_ready(timeout=20)
-    warm = run_snippet("result = 1", pool=pool)
+def test_warm_and_forked_processes_are_faster_than_cold_ones(warm_pool):
+    assert warm_pool.wait_ready(timeout=20)
+    warm = run_snippet("result = 1", pool=warm_pool)
+    forked = run_snippet("result = 1")
     cold = run_snippet("result = 1", pool=SandboxPool(size=0))
-    assert warm.cold_start is False and cold.cold_start is True
-    assert warm.duration_ms < cold.duration_ms
+    assert warm.cold_start is False and forked.cold_start is False and cold.cold_start is True
+    assert forked.extra["backend"] == "forkserver" and warm.extra["backend"] == "pool"
+    assert warm.duration_ms < cold.duration_ms and forked.duration_ms < cold.duration_ms
+
+
+def test_a_dead_fork_server_is_replaced():
+    from apps.execution.sandbox import get_zygote
+
+    get_zygote().close()
+    assert run_snippet("result = 2").output == 2
