@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
@@ -141,8 +142,7 @@ def _execute(
 
 
 def _stamp(result: NodeResult, started_at: datetime) -> NodeResult:
-    object.__setattr__(result, "started_at", started_at)
-    return result
+    return replace(result, started_at=started_at)
 
 
 def _run_with_retries(run: RunContext, node: NodeSnapshot, ctx: NodeContext):

@@ -295,3 +295,13 @@ def test_every_reachable_node_gets_exactly_one_result(step_types, status):
     run_snapshot(_routed("x"), reporter=reporter)
     finished = [n for kind, n in reporter.sequence() if kind != "running"]
     assert sorted(finished) == sorted(set(finished)) and len(finished) == 7
+
+
+def test_running_events_carry_the_node_input(step_types):
+    from apps.execution.orchestrator import NodeReporter
+
+    reporter = InMemoryReporter()
+    assert isinstance(reporter, NodeReporter)
+    run_snapshot(graph([step("t", value=5), step("a")], ["t -> a"]), {"text": "hi"}, reporter=reporter)
+    inputs = {node_id: data for kind, node_id, data in reporter.events if kind == "running"}
+    assert inputs == {"t": {"text": "hi"}, "a": {"t": {"output": 5, "seen": []}}}
