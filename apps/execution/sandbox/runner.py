@@ -183,6 +183,7 @@ def _decode(raw: bytes, returncode: int | None, limits: Limits, common: dict) ->
         return SandboxResult(
             ok=False, error="snippet produced an unreadable result", error_code=INVALID_OUTPUT, **common
         )
+    common["extra"] = {**common["extra"], "network_isolated": bool(response.get("network_isolated"))}
     if response.get("ok"):
         return SandboxResult(
             ok=True, output=response.get("output"), stdout=response.get("stdout", ""), **common

@@ -1,6 +1,7 @@
 """The code sandbox: a separate fresh interpreter per snippet, limits, empty env, warm pool."""
 
 import os
+import socket
 import time
 
 import pytest
@@ -58,6 +59,23 @@ def test_the_child_cannot_import_django_or_project_code(pool):
         pool=pool,
     )
     assert result.output == []
+
+
+@pytest.fixture
+def listening_port():
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    yield server.getsockname()[1]
+    server.close()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root here")
+def test_snippets_cannot_reach_loopback_services_like_redis_or_the_database(pool, listening_port):
+    code = f"import socket\ns = socket.socket()\ns.connect(('127.0.0.1', {listening_port}))\nresult = 'connected'"
+    result = run_snippet(code, pool=pool)
+    assert not result.ok and "Network is unreachable" in result.error
+    assert result.extra["network_isolated"] is True
 
 
 def test_each_snippet_runs_in_its_own_throwaway_directory(pool):
