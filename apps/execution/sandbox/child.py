@@ -3,9 +3,9 @@
 Two ways in: pool mode (stdin/stdout, one process per snippet) and fork-server mode (`--zygote FD`:
 this interpreter forks one child per snippet). Either way the snippet runs in a process of its own.
 
-Stdlib only: this file must never import Django or anything from the project. It waits (warm) for one
-JSON request line on stdin, applies the resource limits, drops root privileges, runs the snippet and
-writes one JSON response line to the original stdout, then exits.
+Stdlib only: this file must never import Django or anything from the project. A child enters an empty
+network namespace, waits (warm) for one JSON request line, applies the resource limits, drops root
+privileges (to nobody), runs the snippet, writes one JSON response line and exits.
 """
 
 # Modules snippets commonly use, imported before the limits and the privilege drop: a warm child runs
