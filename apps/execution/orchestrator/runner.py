@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from apps.execution.graph import GraphSnapshot
+from apps.execution.orchestrator.bridge import ReporterBridge
 from apps.execution.orchestrator.compiler import compile_plan
 from apps.execution.orchestrator.outcome import CANCELLED, COMPLETED, FAILED, RunOutcome, final_output
 from apps.execution.orchestrator.reporter import NodeReporter
@@ -36,6 +37,8 @@ def run_graph(
     done in time: node boundaries stop starting work after the deadline, and if a component is still
     busy when the limit passes, run_graph returns anyway (the late component's result is discarded and
     nothing more is reported).
+
+    Every `reporter` call is made on the calling thread (see bridge.py), in order.
     """
     started = time.monotonic()
     try:
@@ -43,8 +46,9 @@ def run_graph(
     except GraphError as exc:
         return RunOutcome(status=FAILED, error=str(exc), error_code="invalid_graph")
     limit = snapshot.max_execution_seconds
+    bridge = ReporterBridge(reporter)
     run = RunContext(
-        reporter=reporter,
+        reporter=bridge,
         execution_id=execution_id,
         workflow_slug=snapshot.workflow_slug,
         trigger_node_id=trigger_node_id,
@@ -52,67 +56,55 @@ def run_graph(
         retry_backoff_seconds=retry_backoff_seconds,
         sub_component_resolver=sub_component_resolver,
         get_spec=get_spec,
+        _order=plan.topology.order,
     )
     config = {"configurable": {CONFIG_KEY: run}, "recursion_limit": plan.recursion_limit}
     state_in = initial_state(trigger=dict(trigger_payload or {}), execution_id=execution_id)
 
-    def invoke() -> dict[str, Any]:
-        return plan.graph.invoke(state_in, config=config)
-
-    try:
-        state = invoke() if limit is None else _invoke_with_limit(invoke, float(limit))
-    except TimeoutError:
-        return _abandon(run, plan.topology, started)
-    except Exception as exc:  # an engine bug must still end the execution cleanly
-        return RunOutcome(
-            status=FAILED,
-            error=f"engine error: {exc}",
-            error_code="engine_error",
-            node_results=dict(run.results),
-            duration_ms=_ms(started),
-        )
-    return _outcome(state, plan.topology, run, started)
-
-
-def _invoke_with_limit(invoke: Callable[[], dict], limit: float) -> dict[str, Any]:
-    box: dict[str, Any] = {}
-
-    def target() -> None:
+    def invoke() -> None:
         try:
-            box["state"] = invoke()
-        except BaseException as exc:  # re-raised in the caller's thread
-            box["error"] = exc
+            bridge.done(("ok", plan.graph.invoke(state_in, config=config)))
+        except BaseException as exc:  # reported by the calling thread
+            bridge.done(("error", exc))
 
-    thread = threading.Thread(target=target, name="pipelit-run", daemon=True)
-    thread.start()
-    thread.join(limit)
-    if thread.is_alive():
-        raise TimeoutError
-    if "error" in box:
-        raise box["error"]
-    return box["state"]
+    threading.Thread(target=invoke, name=f"pipelit-run-{execution_id}", daemon=True).start()
+    try:
+        finished, value = bridge.serve(run.deadline)
+    except Exception as exc:  # the reporter itself failed: stop the run
+        run.abandon()
+        return _failed(run, started, f"reporter error: {exc}", "reporter_error")
+    if not finished:
+        return _abandon(run, bridge, started)
+    kind, payload = value
+    if kind == "error":  # an engine bug must still end the execution cleanly
+        return _failed(run, started, f"engine error: {payload}", "engine_error")
+    return _outcome(payload, plan.topology, run, started)
 
 
-def _abandon(run: RunContext, topology, started: float) -> RunOutcome:
+def _failed(run: RunContext, started: float, error: str, error_code: str) -> RunOutcome:
+    return RunOutcome(
+        status=FAILED,
+        error=error,
+        error_code=error_code,
+        node_results=dict(run.results),
+        duration_ms=_ms(started),
+    )
+
+
+def _abandon(run: RunContext, bridge: ReporterBridge, started: float) -> RunOutcome:
+    """The wall-clock limit passed while the graph was still running: report the rest and return."""
     message = "execution exceeded max_execution_seconds"
-    with run._lock:
-        pending = [n for n in topology.order if n not in run.results]
-        running = set(run.running)
+    pending, running = run.abandon()
+    bridge.close(deliver=True)
     for node_id in pending:
         result = (
             NodeResult.failed(message, TIMEOUT_CODE)
             if node_id in running
             else NodeResult.skipped(f"execution failed: {message}")
         )
-        run.report_finished(node_id, result)
-    run.abandoned.set()
-    return RunOutcome(
-        status=FAILED,
-        error=message,
-        error_code=TIMEOUT_CODE,
-        node_results=dict(run.results),
-        duration_ms=_ms(started),
-    )
+        run.results[node_id] = result
+        bridge.reporter.node_finished(node_id, result)
+    return _failed(run, started, message, TIMEOUT_CODE)
 
 
 def _outcome(state: dict[str, Any], topology, run: RunContext, started: float) -> RunOutcome:

@@ -305,3 +305,38 @@ def test_running_events_carry_the_node_input(step_types):
     run_snapshot(graph([step("t", value=5), step("a")], ["t -> a"]), {"text": "hi"}, reporter=reporter)
     inputs = {node_id: data for kind, node_id, data in reporter.events if kind == "running"}
     assert inputs == {"t": {"text": "hi"}, "a": {"t": {"output": 5, "seen": []}}}
+
+
+def test_every_reporter_call_runs_on_the_calling_thread_even_for_parallel_branches(step_types):
+    import threading
+
+    class ThreadRecorder(InMemoryReporter):
+        threads = set()
+
+        def node_running(self, node_id, input):
+            self.threads.add(threading.get_ident())
+            super().node_running(node_id, input)
+
+        def node_finished(self, node_id, result):
+            self.threads.add(threading.get_ident())
+            super().node_finished(node_id, result)
+
+        def should_cancel(self):
+            self.threads.add(threading.get_ident())
+            return False
+
+    reporter = ThreadRecorder()
+    nodes = [step("t"), step("a", sleep=0.05), step("b", sleep=0.05), {"id": "m", "type": "t_join"}]
+    outcome = run_snapshot(graph(nodes, ["t -> a", "t -> b", "a -> m", "b -> m"]), reporter=reporter)
+    assert outcome.status == "completed"
+    assert reporter.threads == {threading.get_ident()}
+
+
+def test_a_failing_reporter_ends_the_run_with_a_reporter_error(step_types):
+    class Broken(InMemoryReporter):
+        def node_finished(self, node_id, result):
+            raise RuntimeError("database is gone")
+
+    outcome = run_snapshot(graph([step("t"), step("a")], ["t -> a"]), reporter=Broken())
+    assert outcome.status == "failed" and outcome.error_code == "reporter_error"
+    assert "database is gone" in outcome.error
