@@ -11,6 +11,7 @@ pytest_plugins = [
     "tests.support.worker",
     "tests.fakes.telegram_server",
     "tests.fakes.anthropic_server",
+    "tests.fakes.openai_server",
 ]
 
 

@@ -8,7 +8,7 @@ class ExecutionConfig(AppConfig):
     label = "execution"
     verbose_name = "Execution"
     # Packages whose modules register node types (see apps.workflows.registry).
-    component_packages: tuple[str, ...] = ()
+    component_packages: tuple[str, ...] = ("apps.execution.components",)
 
     def ready(self) -> None:
         from apps.workflows import registry

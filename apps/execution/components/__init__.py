@@ -1,0 +1,1 @@
+"""Execution node types (triggers and logic); each module registers one type with @node_type."""

@@ -1,0 +1,104 @@
+"""ReporterBridge: every NodeReporter call runs on the thread that called run_graph.
+
+LangGraph runs parallel branches on worker threads. A Django-backed reporter (ExecutionLog rows,
+broadcasts) must not run there: each thread would open its own database connection, and SQLite test
+databases are not shared across threads. So the graph runs on a worker thread, node steps only
+enqueue `node_running`/`node_finished` (FIFO, so the order is kept), and `should_cancel` -- the one
+call whose answer a step needs -- is a synchronous round trip served by the calling thread.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from typing import Any
+
+from apps.execution.orchestrator.reporter import NodeReporter
+
+RUNNING = "running"
+FINISHED = "finished"
+CANCEL = "cancel"
+DONE = "done"
+POLL_SECONDS = 0.05
+
+
+class _Reply:
+    __slots__ = ("event", "value")
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.value = True
+
+
+class ReporterBridge:
+    def __init__(self, reporter: NodeReporter) -> None:
+        self.reporter = reporter
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._closed = False
+
+    # --- the worker side: NodeReporter for the steps -----------------------------------------------
+    def node_running(self, node_id: str, input: Any) -> None:
+        self._queue.put((RUNNING, node_id, input))
+
+    def node_finished(self, node_id: str, result: Any) -> None:
+        self._queue.put((FINISHED, node_id, result))
+
+    def should_cancel(self) -> bool:
+        reply = _Reply()
+        with self._lock:
+            if self._closed:
+                return True
+            self._queue.put((CANCEL, reply, None))
+        reply.event.wait()
+        return reply.value
+
+    def done(self, value: Any = None) -> None:
+        self._queue.put((DONE, value, None))
+
+    # --- the calling thread ----------------------------------------------------------------------
+    def serve(self, deadline: float | None) -> tuple[bool, Any]:
+        """Dispatch queued calls until the worker is done -> (True, its value), or the deadline passes
+        -> (False, None). Exceptions from the real reporter propagate (after `close`)."""
+        try:
+            while True:
+                timeout = POLL_SECONDS if deadline is None else min(POLL_SECONDS, deadline - time.monotonic())
+                if timeout <= 0:
+                    return False, None
+                try:
+                    kind, first, second = self._queue.get(timeout=timeout)
+                except queue.Empty:
+                    continue
+                if kind == DONE:
+                    return True, first
+                self._dispatch(kind, first, second)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self, *, deliver: bool = False) -> None:
+        """Stop serving: late calls are dropped and waiting steps are told to cancel. With `deliver`,
+        calls already queued are still passed on to the reporter first."""
+        with self._lock:
+            self._closed = True
+        while True:
+            try:
+                kind, first, second = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if kind == CANCEL:
+                first.event.set()
+            elif deliver and kind != DONE:
+                self._dispatch(kind, first, second)
+
+    def _dispatch(self, kind: str, first: Any, second: Any) -> None:
+        if kind == RUNNING:
+            self.reporter.node_running(first, second)
+        elif kind == FINISHED:
+            self.reporter.node_finished(first, second)
+        elif kind == CANCEL:
+            try:
+                first.value = bool(self.reporter.should_cancel())
+            finally:
+                first.event.set()

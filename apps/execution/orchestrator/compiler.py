@@ -1,0 +1,88 @@
+"""Compile the part of a GraphSnapshot reachable from a trigger into a LangGraph graph; LRU-cached."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from langgraph.graph import START, StateGraph
+
+from apps.execution.graph import GraphSnapshot
+from apps.execution.orchestrator.step import make_step
+from apps.execution.state import WorkflowState
+from apps.execution.topology import GraphError, Topology, build_topology
+from apps.workflows import registry
+
+CACHE_SIZE = 256
+
+
+@dataclass(frozen=True)
+class CompiledPlan:
+    topology: Topology
+    graph: Any  # langgraph CompiledStateGraph
+    recursion_limit: int
+
+
+_cache: OrderedDict[tuple[str, str], CompiledPlan] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def cache_size() -> int:
+    return len(_cache)
+
+
+def compile_plan(
+    snapshot: GraphSnapshot,
+    trigger_node_id: str,
+    *,
+    get_spec: Callable[[str], registry.NodeTypeSpec] = registry.get,
+) -> CompiledPlan:
+    """Compile (or fetch from the LRU) the graph for this structure and trigger. Raises GraphError."""
+    key = (snapshot.structure_hash(), trigger_node_id)
+    with _cache_lock:
+        plan = _cache.get(key)
+        if plan is not None:
+            _cache.move_to_end(key)
+            return plan
+    plan = _compile(snapshot, trigger_node_id, get_spec)
+    with _cache_lock:
+        _cache[key] = plan
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return plan
+
+
+def _runs_in_flow(snapshot: GraphSnapshot, get_spec) -> Callable[[str], bool]:
+    def runs(node_id: str) -> bool:
+        try:
+            spec = get_spec(snapshot.node(node_id).component_type)
+        except registry.UnknownNodeType:
+            raise GraphError(
+                f"node {node_id!r} has unknown type {snapshot.node(node_id).component_type!r}"
+            ) from None
+        return spec.executable and not spec.is_sub_component
+
+    return runs
+
+
+def _compile(snapshot: GraphSnapshot, trigger_node_id: str, get_spec) -> CompiledPlan:
+    topology = build_topology(snapshot, trigger_node_id, runs_in_flow=_runs_in_flow(snapshot, get_spec))
+    nodes = {n.node_id: n for n in snapshot.nodes}
+    # Internal names: node ids may collide with state keys ("trigger") or LangGraph's reserved names.
+    name = {node_id: f"node_{i}" for i, node_id in enumerate(topology.order)}
+    builder = StateGraph(WorkflowState)
+    for node_id in topology.order:
+        builder.add_node(name[node_id], make_step(nodes[node_id], topology, nodes))
+    builder.add_edge(START, name[trigger_node_id])
+    for node_id in topology.order[1:]:
+        sources = list(dict.fromkeys(name[e.source] for e in topology.incoming[node_id]))
+        builder.add_edge(sources[0] if len(sources) == 1 else sources, name[node_id])
+    return CompiledPlan(topology=topology, graph=builder.compile(), recursion_limit=len(topology.order) + 10)
