@@ -14,7 +14,6 @@ import threading
 import time
 
 import httpx
-
 from common import machine_line, record, running_stack, summary_ms
 
 CHAIN = 5
