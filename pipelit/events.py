@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import hashlib
+import json
 import logging
 import os
 import re
@@ -137,9 +138,10 @@ def broadcast(channel: str, event_type: str, data: dict[str, Any]) -> None:
     if get_channel_layer() is None:
         return
     try:
-        _publisher.submit(
-            group_for(channel), {"type": MESSAGE_TYPE, "event": envelope(channel, event_type, data)}
-        )
+        event = envelope(channel, event_type, data)
+        # Serialised once here, not once per socket that receives it.
+        message = {"type": MESSAGE_TYPE, "event": event, "text": json.dumps(event, default=str)}
+        _publisher.submit(group_for(channel), message)
     except Exception:
         logger.exception("broadcast of %s on %s failed", event_type, channel)
 
