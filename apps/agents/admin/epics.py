@@ -4,6 +4,7 @@ Status changes go through the services (actions), so lifecycles, cascades and ev
 """
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import quote
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
@@ -38,11 +39,11 @@ def status_badge(status: str):
 def spend(spent, budget, unit: str):
     shown = f"${spent:,.2f}" if unit == "usd" else f"{spent:,}"
     if budget is None:
-        return format_html('<span title="no budget">{}</span>', shown)
+        return format_html('<span title="spent; no budget">{}</span>', shown)
     limit = f"${budget:,.2f}" if unit == "usd" else f"{budget:,}"
     over = spent > budget
     return format_html(
-        '<span class="spend{}" style="{}">{} / {}</span>',
+        '<span class="spend{}" style="{}" title="spent / budget">{} / {}</span>',
         " over-budget" if over else "",
         "color:#dc2626;font-weight:bold" if over else "",
         shown,
@@ -51,7 +52,7 @@ def spend(spent, budget, unit: str):
 
 
 def task_admin_url(task_id: str) -> str:
-    return reverse("admin:agents_task_change", args=[task_id])
+    return reverse("admin:agents_task_change", args=[quote(task_id)])
 
 
 def dependency_links(task: Task):
@@ -85,7 +86,7 @@ class TaskInline(RegistryAdminMixin, admin.TabularInline):
     model = Task
     extra = 0
     show_change_link = True
-    fields = ("title", "status_badge", "priority", "depends", "execution", "actual_tokens", "actual_usd")
+    fields = ("title", "status_badge", "priority", "depends", "execution_ref", "actual_tokens", "actual_usd")
     readonly_fields = fields
 
     @admin.display(description="Depends on")
@@ -93,7 +94,7 @@ class TaskInline(RegistryAdminMixin, admin.TabularInline):
         return dependency_links(obj)
 
     @admin.display(description="Execution")
-    def execution(self, obj):
+    def execution_ref(self, obj):
         return execution_link(obj)
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -108,17 +109,8 @@ class TaskInline(RegistryAdminMixin, admin.TabularInline):
 
 @admin.register(Epic)
 class EpicAdmin(RegistryAdminMixin, admin.ModelAdmin):
-    list_display = (
-        "id",
-        "title",
-        "status_badge",
-        "priority",
-        "user",
-        "progress",
-        "tokens",
-        "usd",
-        "updated_at",
-    )
+    list_display = ("title", "status_badge", "priority", "user", "progress", "tokens", "usd", "short_id")
+    list_display_links = ("title",)
     list_filter = ("status", "priority", ("user", admin.RelatedOnlyFieldListFilter))
     search_fields = ("id", "title")
     list_select_related = ("user",)
@@ -153,6 +145,10 @@ class EpicAdmin(RegistryAdminMixin, admin.ModelAdmin):
         "completed_at",
     )
 
+    @admin.display(description="Id", ordering="id")
+    def short_id(self, obj):
+        return format_html('<code style="font-size:11px">{}</code>', obj.id)
+
     @admin.display(description="Progress")
     def progress(self, obj):
         done, total = obj.completed_tasks, obj.total_tasks
@@ -169,11 +165,11 @@ class EpicAdmin(RegistryAdminMixin, admin.ModelAdmin):
             total,
         )
 
-    @admin.display(description="Tokens (spent / budget)", ordering="spent_tokens")
+    @admin.display(description="Tokens", ordering="spent_tokens")
     def tokens(self, obj):
         return spend(obj.spent_tokens, obj.budget_tokens, "tokens")
 
-    @admin.display(description="USD (spent / budget)", ordering="spent_usd")
+    @admin.display(description="USD", ordering="spent_usd")
     def usd(self, obj):
         return spend(obj.spent_usd, obj.budget_usd, "usd")
 
@@ -190,6 +186,7 @@ class EpicAdmin(RegistryAdminMixin, admin.ModelAdmin):
             changed = {name: fields[name] for name in form.changed_data if name in fields}
             services.epic_update(epic=obj, changes=changed)
             return
+        fields.pop("result_summary")
         epic = services.epic_create(user=request.user, **fields)
         obj.pk, obj._state.adding = epic.pk, False
 
@@ -233,7 +230,7 @@ class TaskAdmin(RegistryAdminMixin, admin.ModelAdmin):
         "status_badge",
         "priority",
         "depends",
-        "execution",
+        "execution_ref",
         "actual_tokens",
         "actual_usd",
         "retries",
@@ -249,7 +246,7 @@ class TaskAdmin(RegistryAdminMixin, admin.ModelAdmin):
         "tags",
         "priority",
         ("workflow_slug", "workflow_source"),
-        ("depends", "execution"),
+        ("depends", "execution_ref"),
         "requirements",
         ("estimated_tokens", "actual_tokens", "actual_usd", "llm_calls", "tool_invocations"),
         ("retries", "max_retries"),
@@ -263,7 +260,7 @@ class TaskAdmin(RegistryAdminMixin, admin.ModelAdmin):
         "epic_link",
         "status_badge",
         "depends",
-        "execution",
+        "execution_ref",
         "actual_tokens",
         "actual_usd",
         "llm_calls",
@@ -277,7 +274,7 @@ class TaskAdmin(RegistryAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Epic", ordering="epic")
     def epic_link(self, obj):
-        url = reverse("admin:agents_epic_change", args=[obj.epic_id])
+        url = reverse("admin:agents_epic_change", args=[quote(obj.epic_id)])
         return format_html('<a href="{}">{}</a>', url, obj.epic_id)
 
     @admin.display(description="Depends on")
@@ -285,7 +282,7 @@ class TaskAdmin(RegistryAdminMixin, admin.ModelAdmin):
         return dependency_links(obj)
 
     @admin.display(description="Execution")
-    def execution(self, obj):
+    def execution_ref(self, obj):
         return execution_link(obj)
 
     @admin.display(description="Retries")
