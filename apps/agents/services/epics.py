@@ -37,7 +37,7 @@ def channel(epic_id: str) -> str:
 
 def epic_lock(*, epic_id: str) -> Epic:
     """The epic row, locked until the surrounding transaction ends. Caller is inside transaction.atomic."""
-    return Epic.objects.select_for_update().select_related("user").get(pk=epic_id)
+    return Epic.objects.select_for_update(of=("self",)).select_related("user").get(pk=epic_id)
 
 
 def epic_recount(*, epic: Epic) -> Epic:
@@ -116,7 +116,9 @@ def epic_create(
 
 def _cancel_open_tasks(*, epic: Epic) -> None:
     now = timezone.now()
-    for task in epic.tasks.select_for_update().filter(status__in=TASK_OPEN).select_related("execution"):
+    for task in (
+        epic.tasks.select_for_update(of=("self",)).filter(status__in=TASK_OPEN).select_related("execution")
+    ):
         task.status = TaskStatus.CANCELLED
         task.completed_at = now
         task.save(update_fields=["status", "completed_at", "updated_at"])

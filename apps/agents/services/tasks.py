@@ -158,7 +158,11 @@ def _apply_status(*, task: Task, status: str) -> None:
 
 def _unblock_dependents(*, epic: Epic, completed_id: str) -> None:
     """Dependents of `completed_id` whose dependencies are now all completed become pending."""
-    for other in epic.tasks.select_for_update().filter(status=TaskStatus.BLOCKED).select_related("execution"):
+    for other in (
+        epic.tasks.select_for_update(of=("self",))
+        .filter(status=TaskStatus.BLOCKED)
+        .select_related("execution")
+    ):
         if completed_id in other.depends_on and not _unmet(epic_id=epic.pk, depends_on=other.depends_on):
             other.status = TaskStatus.PENDING
             other.save(update_fields=["status", "updated_at"])
@@ -194,7 +198,7 @@ def task_update(*, task: Task, changes: dict) -> Task:
 
 def _forget_dependency(*, epic: Epic, removed_ids: set[str]) -> None:
     """Drop deleted tasks from siblings' depends_on; a blocked sibling with nothing unmet left unblocks."""
-    for other in epic.tasks.select_for_update().select_related("execution"):
+    for other in epic.tasks.select_for_update(of=("self",)).select_related("execution"):
         if not removed_ids.intersection(other.depends_on):
             continue
         other.depends_on = [task_id for task_id in other.depends_on if task_id not in removed_ids]

@@ -4,7 +4,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from apps.agents import services
 from apps.agents.models import Epic, Task
@@ -72,7 +72,7 @@ def test_concurrent_cost_records_and_task_updates_keep_epic_totals_exact():
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
-            close_old_connections()
+            connection.close()
 
     threads = [
         threading.Thread(target=record, args=(task, executions[i * 4 : (i + 1) * 4]))
