@@ -1,6 +1,6 @@
 """/api/v1/epics/: list with filters, create, detail, patch (checked lifecycle), delete, batch-delete, tasks."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -9,7 +9,7 @@ from pipelit.api import paginate
 from .. import selectors, services
 from ..models import EpicStatus, TaskStatus
 from ..payloads import epic_payload, task_payload
-from .common import AgentsAPIView
+from .common import AgentsAPIView, envelope
 from .registry_common import (
     OptionalUsd,
     Text,
@@ -19,6 +19,7 @@ from .registry_common import (
     tags_field,
     workflow_by_id,
 )
+from .tasks import TaskOut
 
 TAG = ["epics"]
 
@@ -48,19 +49,17 @@ class EpicIds(serializers.Serializer):
     epic_ids = serializers.ListField(child=Text(max_length=32), max_length=1000)
 
 
-EpicOut = inline_serializer(
-    name="Epic",
-    fields={
-        "id": serializers.CharField(),
-        "title": serializers.CharField(),
-        "status": serializers.ChoiceField(choices=EpicStatus.values),
-        "priority": serializers.IntegerField(),
-        "spent_tokens": serializers.IntegerField(),
-        "spent_usd": serializers.FloatField(),
-        "total_tasks": serializers.IntegerField(),
-        "completed_tasks": serializers.IntegerField(),
-    },
-)
+class EpicOut(serializers.Serializer):
+    id = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.ChoiceField(choices=EpicStatus.values)
+    priority = serializers.IntegerField()
+    spent_tokens = serializers.IntegerField()
+    spent_usd = serializers.FloatField()
+    total_tasks = serializers.IntegerField()
+    completed_tasks = serializers.IntegerField()
+
+
 LIST_PARAMS = [
     OpenApiParameter("status", str, enum=EpicStatus.values),
     OpenApiParameter("tags", str, description="Comma-separated; any of them matches."),
@@ -68,7 +67,13 @@ LIST_PARAMS = [
 
 
 class EpicListView(AgentsAPIView):
-    @extend_schema(tags=TAG, summary="Epics I may see", operation_id="epics_list", parameters=LIST_PARAMS)
+    @extend_schema(
+        tags=TAG,
+        summary="Epics I may see",
+        operation_id="epics_list",
+        parameters=LIST_PARAMS,
+        responses=envelope("Epic", EpicOut),
+    )
     def get(self, request):
         epics = selectors.epic_list(user=request.user, **query_filters(request, statuses=EpicStatus.values))
         return paginate(request, epics, lambda page: [epic_payload(e) for e in page])
@@ -113,7 +118,13 @@ class EpicBatchDeleteView(AgentsAPIView):
 
 
 class EpicTasksView(AgentsAPIView):
-    @extend_schema(tags=TAG, summary="The tasks of an epic", operation_id="epic_tasks_list")
+    @extend_schema(
+        tags=TAG,
+        summary="The tasks of an epic",
+        operation_id="epic_tasks_list",
+        parameters=LIST_PARAMS[:1],
+        responses=envelope("EpicTask", TaskOut),
+    )
     def get(self, request, epic_id: str):
         epic = selectors.epic_get(user=request.user, epic_id=epic_id)
         filters = query_filters(request, statuses=TaskStatus.values)

@@ -12,7 +12,7 @@ from pipelit.api import paginate
 
 from .. import payloads, selectors, services
 from ..models import FactScope, FactType, MemoryEpisode, MemoryFact, MemoryProcedure, MemoryUser
-from .common import AgentsAPIView
+from .common import AgentsAPIView, envelope
 
 TAG = ["memory"]
 
@@ -30,15 +30,41 @@ class _BatchDelete(AgentsAPIView):
 
 
 def _batch_delete_view(name: str, model):
-    view = type(f"{name}BatchDeleteView", (_BatchDelete,), {"model": model})
-    view.post = extend_schema(
+    def post(self, request):
+        return _BatchDelete.post(self, request)
+
+    post = extend_schema(
         tags=TAG,
         summary=f"Delete several {name.lower()}",
         request=UuidIds,
         responses={204: None},
         operation_id=f"memories_{name.lower()}_batch_delete",
-    )(_BatchDelete.post)
-    return view
+    )(post)
+    return type(f"{name}BatchDeleteView", (_BatchDelete,), {"model": model, "post": post})
+
+
+def _out(schema_name: str, /, **fields) -> serializers.Serializer:
+    item = type(f"{schema_name}Out", (serializers.Serializer,), {"id": serializers.UUIDField(), **fields})
+    return envelope(schema_name, item)
+
+
+FactsOut = _out(
+    "MemoryFact",
+    key=serializers.CharField(),
+    value=serializers.JSONField(),
+    scope=serializers.CharField(),
+    confidence=serializers.FloatField(),
+)
+EpisodesOut = _out(
+    "MemoryEpisode",
+    agent_id=serializers.CharField(),
+    success=serializers.BooleanField(),
+    summary=serializers.CharField(),
+)
+ProceduresOut = _out("MemoryProcedure", name=serializers.CharField(), success_rate=serializers.FloatField())
+UsersOut = _out(
+    "MemoryUser", canonical_id=serializers.CharField(), total_conversations=serializers.IntegerField()
+)
 
 
 AGENT_PARAM = [OpenApiParameter("agent_id", str)]
@@ -49,6 +75,7 @@ class FactListView(AgentsAPIView):
         tags=TAG,
         summary="Memory facts",
         operation_id="memories_facts_list",
+        responses=FactsOut,
         parameters=[
             OpenApiParameter("scope", str, enum=FactScope.values),
             OpenApiParameter("fact_type", str, enum=FactType.values),
@@ -64,7 +91,11 @@ class FactListView(AgentsAPIView):
 
 class EpisodeListView(AgentsAPIView):
     @extend_schema(
-        tags=TAG, summary="Memory episodes", operation_id="memories_episodes_list", parameters=AGENT_PARAM
+        tags=TAG,
+        summary="Memory episodes",
+        operation_id="memories_episodes_list",
+        responses=EpisodesOut,
+        parameters=AGENT_PARAM,
     )
     def get(self, request):
         episodes = selectors.memory_episode_list(agent_id=request.query_params.get("agent_id") or None)
@@ -77,7 +108,11 @@ class EpisodeListView(AgentsAPIView):
 
 class ProcedureListView(AgentsAPIView):
     @extend_schema(
-        tags=TAG, summary="Memory procedures", operation_id="memories_procedures_list", parameters=AGENT_PARAM
+        tags=TAG,
+        summary="Memory procedures",
+        operation_id="memories_procedures_list",
+        responses=ProceduresOut,
+        parameters=AGENT_PARAM,
     )
     def get(self, request):
         procedures = selectors.memory_procedure_list(agent_id=request.query_params.get("agent_id") or None)
@@ -85,7 +120,7 @@ class ProcedureListView(AgentsAPIView):
 
 
 class MemoryUserListView(AgentsAPIView):
-    @extend_schema(tags=TAG, summary="Memory users", operation_id="memories_users_list")
+    @extend_schema(tags=TAG, summary="Memory users", operation_id="memories_users_list", responses=UsersOut)
     def get(self, request):
         return paginate(
             request,

@@ -1,6 +1,6 @@
 """/api/v1/tasks/: list with filters, create (dependencies decide blocked/pending), detail, patch, delete."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -9,7 +9,7 @@ from pipelit.api import paginate
 from .. import selectors, services
 from ..models import TaskStatus, WorkflowSource
 from ..payloads import task_payload
-from .common import AgentsAPIView
+from .common import AgentsAPIView, envelope
 from .registry_common import (
     Text,
     count_field,
@@ -55,18 +55,16 @@ class TaskIds(serializers.Serializer):
     task_ids = serializers.ListField(child=Text(max_length=32), max_length=1000)
 
 
-TaskOut = inline_serializer(
-    name="Task",
-    fields={
-        "id": serializers.CharField(),
-        "epic_id": serializers.CharField(),
-        "title": serializers.CharField(),
-        "status": serializers.ChoiceField(choices=TaskStatus.values),
-        "depends_on": serializers.ListField(child=serializers.CharField()),
-        "actual_tokens": serializers.IntegerField(),
-        "actual_usd": serializers.FloatField(),
-    },
-)
+class TaskOut(serializers.Serializer):
+    id = serializers.CharField()
+    epic_id = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.ChoiceField(choices=TaskStatus.values)
+    depends_on = serializers.ListField(child=serializers.CharField())
+    actual_tokens = serializers.IntegerField()
+    actual_usd = serializers.FloatField()
+
+
 LIST_PARAMS = [
     OpenApiParameter("epic_id", str),
     OpenApiParameter("status", str, enum=TaskStatus.values),
@@ -90,7 +88,13 @@ def _changes(request, data: dict) -> dict:
 
 
 class TaskListView(AgentsAPIView):
-    @extend_schema(tags=TAG, summary="Tasks I may see", operation_id="tasks_list", parameters=LIST_PARAMS)
+    @extend_schema(
+        tags=TAG,
+        summary="Tasks I may see",
+        operation_id="tasks_list",
+        parameters=LIST_PARAMS,
+        responses=envelope("Task", TaskOut),
+    )
     def get(self, request):
         filters = query_filters(request, statuses=TaskStatus.values)
         epic_id = request.query_params.get("epic_id") or None

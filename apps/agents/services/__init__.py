@@ -2,7 +2,7 @@
 
 from .agents import agent_user_batch_delete, agent_user_create, agent_user_delete
 from .credentials import credential_batch_delete, credential_create, credential_delete, credential_update
-from .epics import epic_batch_delete, epic_create, epic_delete, epic_update
+from .epics import epic_batch_delete, epic_create, epic_delete, epic_record_agent_overhead, epic_update
 from .episodes import episode_log_for_execution
 from .memory import (
     memory_batch_delete,
@@ -54,6 +54,7 @@ __all__ = [
     "epic_budget_check",
     "epic_create",
     "epic_delete",
+    "epic_record_agent_overhead",
     "epic_update",
     "episode_log_for_execution",
     "first_admin_create",

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from pipelit import events
@@ -145,6 +145,19 @@ def epic_update(*, epic: Epic, changes: dict) -> Epic:
             setattr(epic, field, list(value) if field == "tags" else value)
     epic.save()
     epic = epic_recount(epic=epic)
+    epic_emit_updated(epic=epic)
+    return epic
+
+
+@transaction.atomic
+def epic_record_agent_overhead(*, epic: Epic, tokens: int, usd: Decimal) -> Epic:
+    """Add the orchestrating agent's own spend (planning, tool calls), kept apart from task spend."""
+    epic = epic_lock(epic_id=epic.pk)
+    Epic.objects.filter(pk=epic.pk).update(
+        agent_overhead_tokens=F("agent_overhead_tokens") + tokens,
+        agent_overhead_usd=F("agent_overhead_usd") + usd,
+    )
+    epic.refresh_from_db()
     epic_emit_updated(epic=epic)
     return epic
 

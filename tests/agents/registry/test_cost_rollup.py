@@ -43,6 +43,17 @@ def test_recording_an_execution_again_applies_only_the_difference():
 
 
 @pytest.mark.django_db
+def test_agent_overhead_is_kept_apart_from_task_spend():
+    epic = EpicFactory()
+    task = services.task_create(epic=epic, title="work")
+    services.task_record_execution_cost(task=task, execution=WorkflowExecutionFactory(total_tokens=10))
+    services.epic_record_agent_overhead(epic=epic, tokens=5, usd=Decimal("0.001"))
+    epic = services.epic_record_agent_overhead(epic=epic, tokens=7, usd=Decimal("0.002"))
+    assert epic.agent_overhead_tokens == 12 and epic.agent_overhead_usd == Decimal("0.003")
+    assert epic.spent_tokens == 10
+
+
+@pytest.mark.django_db
 def test_deleting_a_task_drops_its_cost_from_the_epic():
     epic = EpicFactory()
     keep, drop = services.task_create(epic=epic, title="keep"), services.task_create(epic=epic, title="drop")
