@@ -597,7 +597,10 @@ function applyFragments(html) {
   for (const script of [...eventsBox.querySelectorAll("script[type='application/json']")]) {
     script.remove();
     try {
-      handleEvent(JSON.parse(script.textContent));
+      // The server HTML-escapes the JSON, and a <script> body is raw text: decode the entities first.
+      const decoder = document.createElement("textarea");
+      decoder.innerHTML = script.textContent;
+      handleEvent(JSON.parse(decoder.value));
     } catch (err) {
       console.error("bad editor event", err);
     }
