@@ -16,7 +16,8 @@ def editor(page, asgi_server, transactional_db):
     """Signed in as the owner of an empty workflow, with its editor open and live."""
     user = UserFactory(username="casey")
     workflow = WorkflowFactory(owner=user, slug="canvas-flow", name="Canvas flow")
-    page.goto(f"{asgi_server.url}/login/?next=/workflows/canvas-flow/")
+    # A freshly started daphne can take a while to answer its first request on a busy machine.
+    page.goto(f"{asgi_server.url}/login/?next=/workflows/canvas-flow/", timeout=60_000)
     page.get_by_label("Username").fill("casey")
     page.get_by_label("Password").fill("password123")
     page.get_by_role("button", name="Sign in").click()
@@ -105,8 +106,7 @@ def test_build_a_workflow_from_the_palette_and_connect_it(editor):
     config = selectors.node_get(workflow=page.workflow, node_id=code_a_id)._prefetched_config
     assert config.code == "result = {'doubled': 21 * 2}"
 
-    # The Run button is there for the manual trigger (disabled until the engine's trigger service lands).
-    expect(trigger.get_by_role("button", name=f"Run {trigger_id}")).to_be_visible()
+    expect(trigger.get_by_role("button", name=f"Run {trigger_id}")).to_be_enabled()
 
 
 def test_moving_a_node_saves_its_position_and_the_edge_follows(editor):
@@ -217,3 +217,53 @@ def test_palette_search_filters_and_fit_view_shows_far_nodes(editor):
     expect(page.locator("body")).to_have_attribute("data-canvas-ready", "true")
     page.get_by_role("button", name="Fit to view").click()
     expect(page.locator("#node-far")).to_be_in_viewport()
+
+
+def test_run_turns_badges_green_and_shows_the_output(editor, celery_worker):
+    page = editor
+    trigger = WorkflowNodeFactory(
+        workflow=page.workflow, node_id="trigger_manual_1", component_type="trigger_manual", position_x=60
+    )
+    code = WorkflowNodeFactory(
+        workflow=page.workflow,
+        node_id="code_a",
+        component_type="code",
+        position_x=360,
+        config={"code": "result = {'doubled': 21 * 2}"},
+    )
+    WorkflowEdge.objects.create(workflow=page.workflow, source=trigger, target=code)
+    page.reload()
+    expect(page.locator("#socket-state")).to_have_text("live")
+    page.get_by_role("button", name="Run trigger_manual_1").click()
+    for node_id in ("trigger_manual_1", "code_a"):
+        expect(page.locator(f"#badge-{node_id}")).to_have_class(
+            "node-badge node-badge--success", timeout=30_000
+        )
+    page.locator("#badge-code_a").get_by_role("link", name="output").click()
+    popover = page.get_by_role("dialog", name="Node output")
+    expect(popover).to_be_visible()
+    expect(popover.locator("pre")).to_contain_text('"doubled": 42')
+    page.keyboard.press("Escape")
+    expect(popover).to_be_hidden()
+
+
+def test_chat_panel_shows_the_reply_when_the_execution_completes(editor, celery_worker):
+    page = editor
+    chat = WorkflowNodeFactory(
+        workflow=page.workflow, node_id="trigger_chat_1", component_type="trigger_chat"
+    )
+    code = WorkflowNodeFactory(
+        workflow=page.workflow,
+        node_id="code_reply",
+        component_type="code",
+        position_x=320,
+        config={"code": "result = 'echo: ' + trigger['text']"},
+    )
+    WorkflowEdge.objects.create(workflow=page.workflow, source=chat, target=code)
+    page.reload()
+    expect(page.locator("#socket-state")).to_have_text("live")
+    page.get_by_role("textbox", name="Message").fill("hello there")
+    page.get_by_role("button", name="Send").click()
+    log = page.get_by_role("log")
+    expect(log).to_contain_text("hello there")
+    expect(log.locator(".chat-message--assistant")).to_contain_text("echo: hello there", timeout=30_000)

@@ -7,7 +7,6 @@ the editor shows its Run/Send controls disabled while it is not installed.
 from __future__ import annotations
 
 import importlib
-import inspect
 from collections.abc import Callable
 
 from django.contrib.auth.decorators import login_required
@@ -38,21 +37,15 @@ def chat_trigger_of(nodes: list[dict]) -> str:
     return next((n["node_id"] for n in nodes if n["component_type"] == "trigger_chat"), "")
 
 
-def _fire(*, workflow, node, payload: dict, user):
-    fire = _trigger_fire()
-    if fire is None:
-        return None
-    offered = {
-        "workflow": workflow,
-        "trigger_node": node,
-        "node": node,
-        "payload": payload,
-        "component_type": node.component_type,
-        "user": user,
-        "triggered_by": user,
-    }
-    accepted = inspect.signature(fire).parameters
-    return fire(**{k: v for k, v in offered.items() if k in accepted})
+def _fire(*, workflow, node, payload: dict, user, thread_id: str = ""):
+    return _trigger_fire()(
+        workflow=workflow,
+        component_type=node.component_type,
+        payload=payload,
+        user=user,
+        trigger_node_id=node.node_id,
+        thread_id=thread_id,
+    )
 
 
 def _execution_json(execution) -> dict:
@@ -71,7 +64,9 @@ def run_trigger(request: HttpRequest, slug: str, node_id: str) -> HttpResponse:
     if not run_available():
         return error("The execution engine is not installed.", 503)
     try:
-        execution = _fire(workflow=workflow, node=node, payload={"text": ""}, user=request.user)
+        execution = _fire(
+            workflow=workflow, node=node, payload={"text": "", "payload": {}}, user=request.user
+        )
     except drf_exceptions.APIException as exc:
         return drf_error(exc)
     return JsonResponse(_execution_json(execution), status=202)
@@ -91,7 +86,13 @@ def chat_send(request: HttpRequest, slug: str) -> HttpResponse:
         return error("The execution engine is not installed.", 503)
     node = selectors.node_get(workflow=workflow, node_id=node_id)
     try:
-        execution = _fire(workflow=workflow, node=node, payload={"text": text}, user=request.user)
+        execution = _fire(
+            workflow=workflow,
+            node=node,
+            payload={"text": text, "files": [], "payload": {"text": text, "user_id": request.user.pk}},
+            user=request.user,
+            thread_id=f"{request.user.pk}:{workflow.pk}",
+        )
     except drf_exceptions.APIException as exc:
         return drf_error(exc)
     return JsonResponse({**_execution_json(execution), "text": text}, status=202)

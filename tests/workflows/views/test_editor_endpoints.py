@@ -190,3 +190,37 @@ def test_node_card_and_graph_fragments(web, workflow):
     assert card.count('data-handle-kind="route"') == 3  # big, small, other
     assert 'data-handle-name="__other__"' in card
     assert 'id="node-s"' in web.get("/workflows/flow/editor/graph/").content.decode()
+
+
+def test_run_button_fires_the_manual_trigger(web, workflow):
+    from apps.execution.models import WorkflowExecution
+
+    WorkflowNodeFactory(workflow=workflow, node_id="trigger_manual_1", component_type="trigger_manual")
+    response = web.post("/workflows/flow/editor/nodes/trigger_manual_1/run/")
+    assert response.status_code == 202
+    execution = WorkflowExecution.objects.get()
+    assert str(execution.execution_id) == response.json()["execution_id"]
+    assert execution.trigger_node_key == "trigger_manual_1"
+
+
+def test_run_refuses_an_inactive_trigger_and_non_triggers(web, workflow):
+    from apps.execution.models import WorkflowExecution
+
+    WorkflowNodeFactory(
+        workflow=workflow, node_id="t", component_type="trigger_manual", config={"is_active": False}
+    )
+    WorkflowNodeFactory(workflow=workflow, node_id="c", component_type="code")
+    assert web.post("/workflows/flow/editor/nodes/t/run/").status_code == 409
+    assert web.post("/workflows/flow/editor/nodes/c/run/").status_code == 422
+    assert not WorkflowExecution.objects.exists()
+
+
+def test_chat_send_needs_text_and_a_chat_trigger(web, workflow):
+    from apps.execution.models import WorkflowExecution
+
+    assert web.post("/workflows/flow/editor/chat/", {"text": "hi"}).status_code == 422
+    WorkflowNodeFactory(workflow=workflow, node_id="trigger_chat_1", component_type="trigger_chat")
+    assert web.post("/workflows/flow/editor/chat/", {"text": "  "}).status_code == 422
+    response = web.post("/workflows/flow/editor/chat/", {"text": "hello"})
+    assert response.status_code == 202
+    assert WorkflowExecution.objects.get().trigger_payload["text"] == "hello"
