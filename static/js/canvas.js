@@ -696,4 +696,5 @@ layoutAllEdges();
 if (document.querySelector(".node")) fitView();
 else applyView();
 connectSocket();
+document.body.dataset.canvasReadyMs = performance.now().toFixed(1); // bench/editor.py reads it
 document.body.dataset.canvasReady = "true";
