@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from apps.workflows import canvas, selectors
+from apps.workflows.canvas_html import edge_html, node_html
 from apps.workflows.serializers import serialize_node
 from apps.workflows.views.common import workflow_for
 from apps.workflows.views.run import chat_trigger_of, run_available
@@ -19,12 +21,12 @@ def graph_context(workflow) -> dict:
     cards = [canvas.node_card(node) for node in nodes]
     by_id = {card.node_id: card for card in cards}
     edge_views = [{**edge, "path": canvas.edge_path(edge, by_id)} for edge in edges]
+    runnable = run_available()
     return {
         "workflow": workflow,
-        "cards": cards,
-        "edges": edge_views,
         "nodes": nodes,
-        "run_available": run_available(),
+        "nodes_html": mark_safe("".join(node_html(card, run_available=runnable) for card in cards)),  # noqa: S308
+        "edges_html": mark_safe("".join(edge_html(edge) for edge in edge_views)),  # noqa: S308
     }
 
 
@@ -37,6 +39,7 @@ def editor_page(request: HttpRequest, slug: str) -> HttpResponse:
         palette=canvas.palette_groups(),
         can_write=selectors.user_can_write(user=request.user, workflow=workflow),
         chat_trigger=chat_trigger_of(context["nodes"]),
+        run_available=run_available(),
         node_width=canvas.NODE_WIDTH,
     )
     return render(request, "workflows/editor/page.html", context)
@@ -56,5 +59,4 @@ def node_card(request: HttpRequest, slug: str, node_id: str) -> HttpResponse:
     workflow = workflow_for(request, slug)
     node = selectors.node_get(workflow=workflow, node_id=node_id)
     card = canvas.node_card(serialize_node(node))
-    context = {"card": card, "workflow": workflow, "run_available": run_available()}
-    return render(request, "workflows/editor/_node.html", context)
+    return HttpResponse(node_html(card, run_available=run_available()))

@@ -224,3 +224,10 @@ def test_chat_send_needs_text_and_a_chat_trigger(web, workflow):
     response = web.post("/workflows/flow/editor/chat/", {"text": "hello"})
     assert response.status_code == 202
     assert WorkflowExecution.objects.get().trigger_payload["text"] == "hello"
+
+
+def test_chat_panel_is_shown_for_a_chat_trigger_with_send_enabled(web, workflow):
+    WorkflowNodeFactory(workflow=workflow, node_id="trigger_chat_1", component_type="trigger_chat")
+    html = web.get("/workflows/flow/").content.decode()
+    assert 'id="chat-panel"' in html
+    assert 'placeholder="Type a message…" >' in html or 'placeholder="Type a message…">' in html
