@@ -267,3 +267,27 @@ def test_chat_panel_shows_the_reply_when_the_execution_completes(editor, celery_
     log = page.get_by_role("log")
     expect(log).to_contain_text("hello there")
     expect(log.locator(".chat-message--assistant")).to_contain_text("echo: hello there", timeout=30_000)
+
+
+def test_a_failed_node_shows_its_error_in_a_popover(editor, celery_worker):
+    page = editor
+    trigger = WorkflowNodeFactory(
+        workflow=page.workflow, node_id="trigger_manual_1", component_type="trigger_manual", position_x=60
+    )
+    code = WorkflowNodeFactory(
+        workflow=page.workflow,
+        node_id="code_bad",
+        component_type="code",
+        position_x=360,
+        config={"code": "raise ValueError('boom')"},
+    )
+    WorkflowEdge.objects.create(workflow=page.workflow, source=trigger, target=code)
+    page.reload()
+    expect(page.locator("#socket-state")).to_have_text("live")
+    page.get_by_role("button", name="Run trigger_manual_1").click()
+    badge = page.locator("#badge-code_bad")
+    expect(badge).to_have_class("node-badge node-badge--failed", timeout=30_000)
+    badge.get_by_role("link", name="error").click()
+    popover = page.get_by_role("dialog", name="Node output")
+    expect(popover).to_contain_text("Error of code_bad")
+    expect(popover.locator("pre")).to_contain_text("boom")
