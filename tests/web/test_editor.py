@@ -291,3 +291,24 @@ def test_a_failed_node_shows_its_error_in_a_popover(editor, celery_worker):
     popover = page.get_by_role("dialog", name="Node output")
     expect(popover).to_contain_text("Error of code_bad")
     expect(popover.locator("pre")).to_contain_text("boom")
+
+
+def test_select_an_edge_and_delete_it_with_the_keyboard(editor):
+    page = editor
+    a = WorkflowNodeFactory(
+        workflow=page.workflow, node_id="code_a", component_type="code", position_x=100, position_y=100
+    )
+    b = WorkflowNodeFactory(
+        workflow=page.workflow, node_id="code_b", component_type="code", position_x=400, position_y=100
+    )
+    edge = WorkflowEdge.objects.create(workflow=page.workflow, source=a, target=b)
+    page.reload()
+    expect(page.locator("body")).to_have_attribute("data-canvas-ready", "true")
+    line = page.get_by_role("button", name="Connection from code_a to code_b")
+    line.focus()
+    page.keyboard.press("Enter")
+    expect(line).to_have_class("edge edge--direct selected")
+    page.keyboard.press("Delete")
+    expect(page.locator(".edge")).to_have_count(0)
+    assert not WorkflowEdge.objects.filter(pk=edge.pk).exists()
+    expect(page.locator(".node")).to_have_count(2)
