@@ -312,3 +312,34 @@ def test_select_an_edge_and_delete_it_with_the_keyboard(editor):
     expect(page.locator(".edge")).to_have_count(0)
     assert not WorkflowEdge.objects.filter(pk=edge.pk).exists()
     expect(page.locator(".node")).to_have_count(2)
+
+
+def test_after_a_dropped_socket_the_editor_reconnects_and_catches_up(editor):
+    page = editor
+    WorkflowNodeFactory(
+        workflow=page.workflow, node_id="code_a", component_type="code", position_x=100, position_y=100
+    )
+    state = {"forward": True, "sockets": []}
+
+    def route(ws):
+        server = ws.connect_to_server()
+        server.on_message(lambda message: ws.send(message) if state["forward"] else None)
+        state["sockets"].append(ws)
+
+    page.route_web_socket("**/ws/editor/**", route)
+    page.reload()
+    expect(page.locator("#socket-state")).to_have_text("live")
+    # Events published while this browser hears nothing (a network blip) ...
+    state["forward"] = False
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key_create(user=page.user, name='bg').raw_key}")
+    path = f"/api/v1/workflows/{page.workflow.slug}/nodes/code_a/"
+    assert api.patch(path, {"label": "Changed while away"}, format="json").status_code == 200
+    page.wait_for_timeout(500)
+    expect(page.locator("#node-code_a .node__label")).to_have_count(0)
+    # ... are caught up by re-fetching the graph when the socket comes back.
+    state["forward"] = True
+    state["sockets"][-1].close()
+    expect(page.locator("#node-code_a .node__label")).to_have_text("Changed while away")
+    assert len(state["sockets"]) == 2  # a second connection: the catch-up came from the re-fetch
+    expect(page.locator("#socket-state")).to_have_text("live")
