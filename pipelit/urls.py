@@ -22,5 +22,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("apps.agents.urls")),
     path("", include("apps.execution.urls")),
+    path("", include("apps.workflows.urls_editor")),
     path("", include("apps.workflows.urls")),
 ]
