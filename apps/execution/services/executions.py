@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import socket
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +27,25 @@ FINISH_EVENT = {
     ExecutionStatus.FAILED: "execution_failed",
     ExecutionStatus.CANCELLED: "execution_cancelled",
 }
+
+
+FinishHook = Callable[[WorkflowExecution], None]
+_finish_hooks: list[FinishHook] = []
+
+
+def register_finish_hook(hook: FinishHook) -> None:
+    """Call `hook(execution)` after every execution reaches a final status (completed, failed,
+    cancelled), once, after the status is committed. Hooks must not raise; errors are logged."""
+    if hook not in _finish_hooks:
+        _finish_hooks.append(hook)
+
+
+def _run_finish_hooks(execution: WorkflowExecution) -> None:
+    for hook in list(_finish_hooks):
+        try:
+            hook(execution)
+        except Exception:
+            logger.exception("Finish hook %r failed for execution %s", hook, execution.execution_id)
 
 
 def execution_enqueue(execution: WorkflowExecution) -> None:
@@ -128,6 +148,7 @@ def execution_finalize(*, execution: WorkflowExecution, outcome) -> WorkflowExec
     execution.refresh_from_db()
     if updated:
         _broadcast_finish(execution)
+        _run_finish_hooks(execution)
     return execution
 
 
@@ -160,6 +181,7 @@ def execution_cancel(*, execution: WorkflowExecution) -> WorkflowExecution:
     execution_id = str(locked.execution_id)
     transaction.on_commit(lambda: cancel_flags.request_cancel(execution_id))
     transaction.on_commit(lambda: _broadcast_finish(locked))
+    transaction.on_commit(lambda: _run_finish_hooks(locked))
     for child in locked.child_executions.filter(status__in=ACTIVE_STATUSES):
         execution_cancel(execution=child)
     return locked
