@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
@@ -199,8 +200,21 @@ def tick_entry_ensure() -> None:
     """The single beat entry firing `pipelit.schedules_tick`; an admin's later edits are kept."""
     from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
+    if PeriodicTask.objects.filter(name=TICK_TASK_NAME).exists():
+        return
     every = settings.PIPELIT_SCHEDULE_TICK_SECONDS
-    interval, _ = IntervalSchedule.objects.get_or_create(every=every, period=IntervalSchedule.SECONDS)
+    interval = IntervalSchedule.objects.filter(every=every, period=IntervalSchedule.SECONDS).first()
+    interval = interval or IntervalSchedule.objects.create(every=every, period=IntervalSchedule.SECONDS)
+    try:
+        with transaction.atomic():
+            _create_tick_entry(interval, every)
+    except (IntegrityError, DjangoValidationError):
+        pass  # another process (a beat starting, a concurrent create) made it first
+
+
+def _create_tick_entry(interval, every: int) -> None:
+    from django_celery_beat.models import PeriodicTask
+
     PeriodicTask.objects.get_or_create(
         name=TICK_TASK_NAME,
         defaults={
