@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .api import executions, schedules, triggers, webhooks
+from .api import executions, schedules, telegram, triggers, webhooks
 
 urlpatterns = [
     path("executions/", executions.ExecutionListView.as_view(), name="execution-list"),
@@ -35,6 +35,12 @@ urlpatterns = [
         )
         for action in ("start", "pause", "stop")
     ],
+    path("telegram/<int:credential_id>/webhook/", telegram.telegram_webhook, name="telegram-webhook"),
+    path(
+        "telegram/<int:credential_id>/set-webhook/",
+        telegram.TelegramSetWebhookView.as_view(),
+        name="telegram-set-webhook",
+    ),
     path("webhooks/<slug:slug>", webhooks.webhook, name="webhook"),
     path("webhooks/<slug:slug>/", webhooks.webhook),
 ]

@@ -25,9 +25,10 @@ class ExecutionConfig(AppConfig):
     def _wire_schedules(self) -> None:
         from celery.signals import beat_init
 
-        from .services import executions, schedules
+        from .services import executions, schedules, telegram
 
         executions.register_finish_hook(schedules.schedule_execution_finished)
+        executions.register_finish_hook(telegram.telegram_reply_on_finish)
         beat_init.connect(_ensure_tick_entry, weak=False, dispatch_uid="pipelit-schedules-tick")
 
 
