@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .api import executions, schedules, telegram, triggers, webhooks
+from .api import executions, inbound, schedules, telegram, triggers, webhooks
 
 urlpatterns = [
     path("executions/", executions.ExecutionListView.as_view(), name="execution-list"),
@@ -41,6 +41,7 @@ urlpatterns = [
         telegram.TelegramSetWebhookView.as_view(),
         name="telegram-set-webhook",
     ),
+    path("inbound/", inbound.inbound, name="inbound"),
     path("webhooks/<slug:slug>", webhooks.webhook, name="webhook"),
     path("webhooks/<slug:slug>/", webhooks.webhook),
 ]
