@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .api import auth, credentials, users
+from .api import auth, chat_history, credentials, users
 from .llm.api import llm_credential_urlpatterns
 
 urlpatterns = [
@@ -41,4 +41,9 @@ urlpatterns = [
         name="credential-detail",
     ),
     *llm_credential_urlpatterns,
+    path(
+        "workflows/<slug:slug>/chat/history/",
+        chat_history.ChatHistoryView.as_view(),
+        name="workflow-chat-history",
+    ),
 ]
