@@ -40,7 +40,7 @@ CONFIG_SCHEMA = {
     display_name="Agent",
     category=Category.AI,
     description="LLM agent that reasons and calls its connected tools until it can answer.",
-    inputs=[Port("messages", DataType.MESSAGES, required=True, description="Input from a trigger or node")],
+    inputs=[Port("messages", DataType.ANY, required=True, description="Input from a trigger or node")],
     outputs=[
         Port("output", DataType.STRING, description="Final text of the last AI message"),
         Port("messages", DataType.MESSAGES, description="The final AI message"),

@@ -41,7 +41,7 @@ _CATEGORY_FIELD = re.compile(r'"category"\s*:\s*"([^"]*)"')
     display_name="Categorizer",
     category=Category.AI,
     description="Classify the input into one of the configured categories and route on it.",
-    inputs=[Port("messages", DataType.MESSAGES, required=True)],
+    inputs=[Port("messages", DataType.ANY, required=True)],
     outputs=[
         Port("category", DataType.STRING, description="The matched category name"),
         Port("raw", DataType.STRING, description="The model's reply before parsing"),

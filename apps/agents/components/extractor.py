@@ -33,7 +33,7 @@ CONFIG_SCHEMA = {
     display_name="Extractor",
     category=Category.AI,
     description="Extract structured data (JSON validated against a schema) from the input.",
-    inputs=[Port("messages", DataType.MESSAGES, required=True)],
+    inputs=[Port("messages", DataType.ANY, required=True)],
     outputs=[Port("extracted", DataType.OBJECT, description="The extracted, schema-valid object")],
     sub_inputs=[SubInput.MODEL, SubInput.MEMORY, SubInput.OUTPUT_PARSER],
     required_sub_inputs=[SubInput.MODEL],

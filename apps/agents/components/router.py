@@ -30,7 +30,7 @@ CONFIG_SCHEMA = {
     display_name="Router",
     category=Category.AI,
     description="Route to a branch on a value already in the workflow state.",
-    inputs=[Port("messages", DataType.MESSAGES, required=True)],
+    inputs=[Port("messages", DataType.ANY, required=True)],
     outputs=[Port("route", DataType.STRING, description="The route conditional edges match")],
     sub_inputs=[SubInput.MODEL, SubInput.MEMORY, SubInput.OUTPUT_PARSER],
     config_kind=ConfigKind.AI,
