@@ -7,9 +7,11 @@ LangChain is imported inside the functions: this module is only used by workers.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from apps.execution.graph import NodeSnapshot
@@ -68,7 +70,15 @@ def resolve_sub_component(node: NodeSnapshot) -> Any:
             "invalid_sub_component",
             retryable=False,
         )
+    if node.component_type in TOOL_TYPES:
+        return _cached_tool(node.component_type, json.dumps(node.config, sort_keys=True, default=str))
     return resolver(node)
+
+
+@lru_cache(maxsize=256)
+def _cached_tool(component_type: str, config_json: str):
+    """Tools are stateless and building one derives a pydantic schema (~ms): build once per config."""
+    return _RESOLVERS[component_type](NodeSnapshot("tool", component_type, json.loads(config_json)))
 
 
 def resolve_model(node: NodeSnapshot) -> ResolvedModel:
@@ -155,8 +165,6 @@ _LIST_PREFIX = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s*")
 
 def extract_json(text: str) -> Any:
     """The JSON value in `text` (whole text, else a ``` fence, else the outermost {...}); ValueError if none."""
-    import json
-
     candidates = [text.strip()]
     candidates += [m.strip() for m in _FENCE.findall(text)]
     start, end = text.find("{"), text.rfind("}")

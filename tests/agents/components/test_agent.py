@@ -120,3 +120,17 @@ def test_conversation_memory_replays_earlier_turns_of_the_thread(credential, fak
         "Nice to meet you, Ada.",
         "What is my name?",
     ]
+
+
+def test_the_http_request_step_attached_as_a_tool_is_called_by_the_agent(credential, fake_openai, run_ai):
+    graph = agent_graph(credential, tools=("http_request",))
+    fake_openai.tool_call("http_request", {"url": fake_openai.url + "/v1/models"})
+    fake_openai.reply("The server lists two models.")
+
+    outcome, reporter = run_ai(graph, {"text": "What models are there?"})
+
+    assert outcome.status == "completed", outcome.error
+    assert "t_http_request" not in reporter.statuses()  # a tool, not a step of the flow
+    tool_message = fake_openai.chat_requests[1].body["messages"][-1]
+    assert tool_message["role"] == "tool" and tool_message["content"].startswith("HTTP 200")
+    assert "gpt-4o-mini" in tool_message["content"]
