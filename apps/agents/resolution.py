@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -84,13 +85,12 @@ def _cached_tool(component_type: str, config_json: str):
 def resolve_model(node: NodeSnapshot) -> ResolvedModel:
     from apps.agents.llm.errors import LLMCallError
     from apps.agents.llm.providers import ModelSettings
-    from apps.agents.models import LLMCredential
 
     config = dict(node.config)
     credential_id = config.get("credential_id") or config.get("llm_credential_id")
     if not credential_id:
         raise NodeError(f"model node {node.node_id!r} has no credential", "llm_config_error", retryable=False)
-    credential = LLMCredential.objects.filter(pk=credential_id).first()
+    credential = _credential(credential_id)
     if credential is None:
         raise NodeError(
             f"model node {node.node_id!r}: credential {credential_id} is not an LLM credential",
@@ -105,6 +105,30 @@ def resolve_model(node: NodeSnapshot) -> ResolvedModel:
     except LLMCallError as exc:
         raise NodeError(exc.message, exc.error_code, retryable=False) from exc
     return ResolvedModel(credential=credential, settings=settings, extra_config=config)
+
+
+_credential_cache: dict[Any, Any] = {}
+_credential_lock = threading.Lock()
+
+
+def _credential(credential_id):
+    """The LLMCredential, reloaded (and decrypted) only when its updated_at moved: one small query."""
+    from apps.agents.models import Credential, LLMCredential
+
+    updated_at = Credential.objects.filter(pk=credential_id).values_list("updated_at", flat=True).first()
+    if updated_at is None:
+        return None
+    with _credential_lock:
+        cached = _credential_cache.get(credential_id)
+    if cached is not None and cached.updated_at == updated_at:
+        return cached
+    credential = LLMCredential.objects.filter(pk=credential_id).first()
+    if credential is not None:
+        with _credential_lock:
+            if len(_credential_cache) > 256:
+                _credential_cache.clear()
+            _credential_cache[credential_id] = credential
+    return credential
 
 
 def _calculator(node: NodeSnapshot):

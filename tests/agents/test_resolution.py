@@ -69,3 +69,15 @@ def test_a_non_sub_component_type_cannot_be_resolved():
     with pytest.raises(NodeError) as error:
         resolve_sub_component(NodeSnapshot("c", "code", {}))
     assert error.value.error_code == "invalid_sub_component"
+
+
+@pytest.mark.django_db
+def test_an_edited_credential_is_picked_up_by_the_next_resolution():
+    credential = LLMCredentialFactory(base_url="http://127.0.0.1:9/v1", api_key="sk-old")
+    node = NodeSnapshot("m", "ai_model", {"credential_id": credential.pk, "model_name": "gpt-4o"})
+    assert resolve_sub_component(node).credential.api_key == "sk-old"
+
+    credential.api_key = "sk-new"
+    credential.save()
+
+    assert resolve_sub_component(node).credential.api_key == "sk-new"
