@@ -215,6 +215,8 @@ PIPELIT_ADMIN_PASSWORD = os.environ.get("PIPELIT_ADMIN_PASSWORD", "")
 PIPELIT_WORKSPACES_DIR = Path(os.environ.get("PIPELIT_WORKSPACES_DIR", VAR_DIR / "workspaces"))
 # Lower apps reference credentials by this string, never by importing apps.agents.
 PIPELIT_CREDENTIAL_MODEL = "agents.Credential"
+# Turns a sub-component node (model, tool, output parser) into an object for its parent node.
+PIPELIT_SUB_COMPONENT_RESOLVER = "apps.agents.resolution.resolve_sub_component"
 # API socket heartbeat: ping after this many idle seconds, close if no pong within the timeout.
 PIPELIT_WS_PING_INTERVAL = float(os.environ.get("PIPELIT_WS_PING_INTERVAL", "30"))
 PIPELIT_WS_PONG_TIMEOUT = float(os.environ.get("PIPELIT_WS_PONG_TIMEOUT", "10"))

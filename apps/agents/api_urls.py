@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .api import auth, credentials, epics, memory, tasks, users
+from .api import auth, chat_history, credentials, epics, memory, tasks, users
 from .llm.api import llm_credential_urlpatterns
 
 urlpatterns = [
@@ -69,5 +69,10 @@ urlpatterns = [
         "memories/users/batch-delete/",
         memory.MemoryUserBatchDeleteView.as_view(),
         name="memory-users-batch-delete",
+    ),
+    path(
+        "workflows/<slug:slug>/chat/history/",
+        chat_history.ChatHistoryView.as_view(),
+        name="workflow-chat-history",
     ),
 ]

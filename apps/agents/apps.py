@@ -8,7 +8,7 @@ class AgentsConfig(AppConfig):
     label = "agents"
     verbose_name = "Agents"
     # Packages whose modules register node types (see apps.workflows.registry).
-    component_packages: tuple[str, ...] = ()
+    component_packages: tuple[str, ...] = ("apps.agents.components",)
 
     def ready(self) -> None:
         from apps.workflows import registry

@@ -1,5 +1,6 @@
 """Models of the agents app, one module per concern."""
 
+from .conversations import ConversationMessage
 from .credentials import (
     Credential,
     CredentialType,
@@ -24,6 +25,7 @@ from .users import ApiKey, Role, User
 
 __all__ = [
     "ApiKey",
+    "ConversationMessage",
     "Credential",
     "Epic",
     "EpicStatus",

@@ -8,8 +8,10 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from apps.workflows.models import Workflow, WorkflowNode
 from pipelit import events
@@ -100,9 +102,20 @@ def execution_run(*, execution_id: str) -> WorkflowExecution | None:
     snapshot = graph_snapshot(workflow=execution.workflow)
     reporter = DbReporter(execution, {n.node_id: n.component_type for n in snapshot.nodes})
     outcome = run_graph(
-        snapshot, execution.trigger_node_key, execution.trigger_payload, reporter, execution_id=execution_id
+        snapshot,
+        execution.trigger_node_key,
+        execution.trigger_payload,
+        reporter,
+        execution_id=execution_id,
+        sub_component_resolver=sub_component_resolver(),
     )
     return execution_finalize(execution=execution, outcome=outcome)
+
+
+def sub_component_resolver():
+    """The configured resolver (settings.PIPELIT_SUB_COMPONENT_RESOLVER), or None when unset."""
+    path = getattr(settings, "PIPELIT_SUB_COMPONENT_RESOLVER", "")
+    return import_string(path) if path else None
 
 
 def execution_finalize(*, execution: WorkflowExecution, outcome) -> WorkflowExecution:

@@ -1,0 +1,114 @@
+"""Agent: a tool-calling loop. The model (llm edge) answers or calls tools (tool edges) until done.
+
+Only the final AI message enters the shared state (`_messages`); the whole exchange (tool calls and
+results) goes to the node's ExecutionLog as the `_trace` directive (result metadata).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apps.agents.components._common import (
+    AI_COLOR,
+    attached_model,
+    message_text,
+    serialize_messages,
+    token_usage,
+    trimmed,
+    user_text,
+)
+from apps.execution.results import NodeError
+from apps.workflows.registry import Category, ConfigKind, DataType, Port, SubInput, node_type
+
+DEFAULT_MAX_ITERATIONS = 10
+
+CONFIG_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "conversation_memory": {
+            "type": "boolean",
+            "default": False,
+            "description": "Keep the conversation per user and workflow across executions",
+        },
+        "max_iterations": {"type": "integer", "minimum": 1, "maximum": 50, "default": DEFAULT_MAX_ITERATIONS},
+    },
+}
+
+
+@node_type(
+    "agent",
+    display_name="Agent",
+    category=Category.AI,
+    description="LLM agent that reasons and calls its connected tools until it can answer.",
+    inputs=[Port("messages", DataType.ANY, required=True, description="Input from a trigger or node")],
+    outputs=[
+        Port("output", DataType.STRING, description="Final text of the last AI message"),
+        Port("messages", DataType.MESSAGES, description="The final AI message"),
+    ],
+    sub_inputs=[SubInput.MODEL, SubInput.TOOLS, SubInput.MEMORY],
+    required_sub_inputs=[SubInput.MODEL],
+    config_kind=ConfigKind.AI,
+    config_schema=CONFIG_SCHEMA,
+    icon="bot",
+    color=AI_COLOR,
+)
+def run(ctx) -> dict[str, Any]:
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    from apps.agents import conversations as memory
+
+    model = attached_model(ctx)
+    tools = [ctx.resolve_sub_component(node) for node in ctx.attached("tool")]
+    text = user_text(ctx)
+    thread = memory.thread_for(ctx) if ctx.config.get("conversation_memory") else None
+    history = memory.load(thread) if thread else []
+    prompt = [SystemMessage(ctx.config["system_prompt"])] if ctx.config.get("system_prompt") else []
+    conversation = [*history, HumanMessage(text)]
+    answer, produced = _loop(model, tools, prompt, conversation, _max_iterations(ctx.config))
+    if thread:
+        memory.append(thread, user=text, assistant=message_text(answer))
+    final = message_text(answer)
+    return {
+        "output": final,
+        "messages": serialize_messages([answer]),
+        "_messages": [answer],
+        "_token_usage": token_usage(produced, model),
+        "_trace": serialize_messages([*prompt, *conversation[len(history) :], *produced]),
+    }
+
+
+def _max_iterations(config) -> int:
+    try:
+        return max(1, int(config.get("max_iterations") or DEFAULT_MAX_ITERATIONS))
+    except (TypeError, ValueError):
+        return DEFAULT_MAX_ITERATIONS
+
+
+def _loop(model, tools: list, prompt: list, conversation: list, max_iterations: int):
+    """(final AI message, every message the loop added) — model calls until one has no tool calls."""
+    by_name = {tool.name: tool for tool in tools}
+    produced: list = []
+    for _ in range(max_iterations):
+        reply = model.invoke(trimmed([*prompt, *conversation, *produced], model), tools=tools)
+        produced.append(reply)
+        if not reply.tool_calls:
+            return reply, produced
+        produced.extend(_run_tool(by_name, call) for call in reply.tool_calls)
+    raise NodeError(
+        f"agent did not finish within {max_iterations} model calls", "max_iterations", retryable=False
+    )
+
+
+def _run_tool(by_name: dict, call: dict):
+    from langchain_core.messages import ToolMessage
+
+    tool = by_name.get(call["name"])
+    if tool is None:
+        content = f"Error: unknown tool {call['name']!r}"
+    else:
+        try:
+            result = tool.invoke(call)
+            content = result.content if isinstance(result, ToolMessage) else str(result)
+        except Exception as exc:  # a broken tool answers the model; the loop goes on
+            content = f"Error: {exc}"
+    return ToolMessage(content=content, tool_call_id=call.get("id") or "", name=call["name"])

@@ -1,0 +1,16 @@
+"""Calculator tool: exact arithmetic for agents (attached over a `tool` edge)."""
+
+from apps.agents.components._common import TOOL_COLOR
+from apps.workflows.registry import Category, DataType, Port, node_type
+
+node_type(
+    "calculator",
+    display_name="Calculator",
+    category=Category.TOOL,
+    description="Evaluate arithmetic expressions safely (no eval).",
+    outputs=[Port("result", DataType.STRING)],
+    icon="calculator",
+    color=TOOL_COLOR,
+    executable=False,
+    is_sub_component=True,
+)(None)
