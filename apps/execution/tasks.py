@@ -2,9 +2,16 @@
 
 from celery import shared_task
 
-from .services import executions
+from .services import executions, recovery
 
 
-@shared_task(name="pipelit.execute_workflow", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def execute_workflow(execution_id: str) -> None:
-    executions.execution_run(execution_id=execution_id)
+@shared_task(
+    bind=True, name="pipelit.execute_workflow", acks_late=True, reject_on_worker_lost=True, ignore_result=True
+)
+def execute_workflow(self, execution_id: str) -> None:
+    executions.execution_run(execution_id=execution_id, worker=self.request.hostname)
+
+
+@shared_task(name=recovery.WATCHDOG_TASK_NAME, ignore_result=True)
+def execution_watchdog() -> None:
+    recovery.execution_watchdog()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -66,22 +65,40 @@ def execution_create(
     return execution
 
 
-def _claim(execution_id: str) -> WorkflowExecution | None:
+def _claim(execution_id: str, owner: str) -> WorkflowExecution | None:
     """pending -> running, exactly once; a redelivered task for a claimed run gets None."""
     now = timezone.now()
     claimed = WorkflowExecution.objects.filter(
         execution_id=execution_id, status=ExecutionStatus.PENDING
-    ).update(
-        status=ExecutionStatus.RUNNING, started_at=now, worker_hostname=socket.gethostname(), heartbeat_at=now
-    )
+    ).update(status=ExecutionStatus.RUNNING, started_at=now, worker_hostname=owner, heartbeat_at=now)
     if not claimed:
         return None
     return WorkflowExecution.objects.select_related("workflow").get(execution_id=execution_id)
 
 
-def execution_run(*, execution_id: str) -> WorkflowExecution | None:
-    """Worker side: run the graph from the trigger node and finalise. Idempotent per execution."""
-    execution = _claim(execution_id)
+def _claim_redelivered(execution_id: str, owner: str) -> WorkflowExecution | None:
+    """A task delivered again for a `running` run: if its worker is gone, apply the lost-run rule
+    (services/recovery.py): re-run it here when nothing had finished, else it is failed `worker_lost`."""
+    from .recovery import execution_recover, owner_lost
+
+    execution = WorkflowExecution.objects.filter(
+        execution_id=execution_id, status=ExecutionStatus.RUNNING
+    ).first()
+    if execution is None or execution.worker_hostname == owner or not owner_lost(execution):
+        return None
+    if execution_recover(execution=execution, enqueue=False) == "requeued":
+        return _claim(execution_id, owner)
+    return None
+
+
+def execution_run(*, execution_id: str, worker: str | None = None) -> WorkflowExecution | None:
+    """Worker side: run the graph from the trigger node and finalise. Idempotent per execution.
+
+    `worker` is the Celery node name (task.request.hostname) recorded as the run's owner."""
+    from .recovery import owner_id
+
+    owner = owner_id(worker)
+    execution = _claim(execution_id, owner) or _claim_redelivered(execution_id, owner)
     if execution is None:
         return None
     channels = execution_channels(execution)
@@ -127,8 +144,13 @@ def execution_finalize(*, execution: WorkflowExecution, outcome) -> WorkflowExec
     cancel_flags.clear(execution.execution_id)
     execution.refresh_from_db()
     if updated:
-        _broadcast_finish(execution)
+        execution_finished(execution=execution)
     return execution
+
+
+def execution_finished(*, execution: WorkflowExecution) -> None:
+    """After a run reached its final status (committed): tell the listeners."""
+    _broadcast_finish(execution)
 
 
 def _broadcast_finish(execution: WorkflowExecution) -> None:
