@@ -149,8 +149,16 @@ def execution_finalize(*, execution: WorkflowExecution, outcome) -> WorkflowExec
 
 
 def execution_finished(*, execution: WorkflowExecution) -> None:
-    """After a run reached its final status (committed): tell the listeners."""
+    """After a run reached its final status (committed): tell the listeners; a failure starts the
+    workflow's error handler (services/error_handlers.py)."""
+    from .error_handlers import error_handler_fire
+
     _broadcast_finish(execution)
+    if execution.status == ExecutionStatus.FAILED:
+        try:
+            error_handler_fire(execution=execution)
+        except Exception:  # the failed run stays failed; a broken handler must not hide that
+            logger.exception("execution %s: starting the error handler failed", execution.execution_id)
 
 
 def _broadcast_finish(execution: WorkflowExecution) -> None:
