@@ -12,6 +12,7 @@ EXECUTION_TYPES = [
     "trigger_manual",
     "trigger_webhook",
     "trigger_chat",
+    "trigger_error",
     "switch",
     "code",
     "merge",
