@@ -143,3 +143,13 @@ def test_the_watchdog_is_scheduled_by_beat_after_migrate():
     assert task.task == "pipelit.execution_watchdog" and task.enabled and task.interval.every >= 5
     recovery.watchdog_schedule_ensure()
     assert PeriodicTask.objects.filter(name=recovery.WATCHDOG_TASK_NAME).count() == 1
+
+
+def test_the_beat_task_runs_the_watchdog(user, settings):
+    from apps.execution.tasks import execution_watchdog
+
+    settings.EXECUTION_HEARTBEAT_TIMEOUT_SECONDS = 30
+    execution = make_run(user, owner=dead_owner(), logged=True)
+    execution_watchdog.apply()
+    execution.refresh_from_db()
+    assert execution.error_code == "worker_lost"
