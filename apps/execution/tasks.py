@@ -12,6 +12,13 @@ def execute_workflow(self, execution_id: str) -> None:
     executions.execution_run(execution_id=execution_id, worker=self.request.hostname)
 
 
+@shared_task(
+    bind=True, name="pipelit.resume_execution", acks_late=True, reject_on_worker_lost=True, ignore_result=True
+)
+def resume_execution(self, execution_id: str) -> None:
+    executions.execution_resume_run(execution_id=execution_id, worker=self.request.hostname)
+
+
 @shared_task(name=recovery.WATCHDOG_TASK_NAME, ignore_result=True)
 def execution_watchdog() -> None:
     recovery.execution_watchdog()

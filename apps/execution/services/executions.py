@@ -101,27 +101,56 @@ def execution_run(*, execution_id: str, worker: str | None = None) -> WorkflowEx
     execution = _claim(execution_id, owner) or _claim_redelivered(execution_id, owner)
     if execution is None:
         return None
-    channels = execution_channels(execution)
+    _broadcast_started(execution)
+    return _run_claimed(execution)
+
+
+def execution_resume_run(*, execution_id: str, worker: str | None = None) -> WorkflowExecution | None:
+    """Worker side: continue an `interrupted` run from where it paused (services/pauses.py)."""
+    from .pauses import execution_resume_claim, resume_point
+    from .recovery import owner_id
+
+    execution = execution_resume_claim(execution_id=execution_id, owner=owner_id(worker))
+    if execution is None:
+        return None
+    preset, resumed_node = resume_point(execution)
+    return _run_claimed(execution, preset=preset, resumed_node=resumed_node)
+
+
+def _broadcast_started(execution: WorkflowExecution) -> None:
     events.broadcast_many(
-        channels,
+        execution_channels(execution),
         "execution_started",
         {
-            "execution_id": execution_id,
+            "execution_id": str(execution.execution_id),
             "workflow_slug": execution.workflow.slug,
             "trigger_node_id": execution.trigger_node_key,
         },
     )
+
+
+def _run_claimed(execution: WorkflowExecution, *, preset=None, resumed_node=None) -> WorkflowExecution:
     from ..orchestrator import run_graph  # LangGraph loads in workers only, not in web or beat
 
     snapshot = graph_snapshot(workflow=execution.workflow)
     reporter = DbReporter(execution, {n.node_id: n.component_type for n in snapshot.nodes})
     outcome = run_graph(
-        snapshot, execution.trigger_node_key, execution.trigger_payload, reporter, execution_id=execution_id
+        snapshot,
+        execution.trigger_node_key,
+        execution.trigger_payload,
+        reporter,
+        execution_id=str(execution.execution_id),
+        preset=preset,
+        resumed_node=resumed_node,
     )
     return execution_finalize(execution=execution, outcome=outcome)
 
 
 def execution_finalize(*, execution: WorkflowExecution, outcome) -> WorkflowExecution:
+    if outcome.status == ExecutionStatus.INTERRUPTED:
+        from .pauses import execution_pause
+
+        return execution_pause(execution=execution, outcome=outcome)
     status = ExecutionStatus(outcome.status)
     usage = outcome.token_usage or {}
     now = timezone.now()

@@ -19,6 +19,7 @@ EXECUTION_TYPES = [
     "filter",
     "aggregator",
     "http_request",
+    "wait",
 ]
 TESTS = Path(__file__).resolve().parent.parent
 
