@@ -15,8 +15,10 @@ def execute_workflow(self, execution_id: str) -> None:
 @shared_task(
     bind=True, name="pipelit.resume_execution", acks_late=True, reject_on_worker_lost=True, ignore_result=True
 )
-def resume_execution(self, execution_id: str) -> None:
-    executions.execution_resume_run(execution_id=execution_id, worker=self.request.hostname)
+def resume_execution(self, execution_id: str, node_id: str | None = None, resume_input=None) -> None:
+    executions.execution_resume_run(
+        execution_id=execution_id, worker=self.request.hostname, node_id=node_id, resume_input=resume_input
+    )
 
 
 @shared_task(name=recovery.WATCHDOG_TASK_NAME, ignore_result=True)

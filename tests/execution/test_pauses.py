@@ -63,7 +63,7 @@ def test_a_wait_interrupts_the_run_and_schedules_its_resume(user, scheduled, eve
     execution = waiting_run(user)
     assert execution.status == "interrupted" and execution.completed_at is None
     assert log_rows(execution) == [("trigger", "success"), ("before", "success"), ("w", "waiting")]
-    assert scheduled == [((str(execution.execution_id),), 3.0)]
+    assert scheduled == [((str(execution.execution_id), "w"), 3.0)]
     kinds = [kind for kind, _ in events]
     assert "execution_interrupted" in kinds and "execution_completed" not in kinds
     assert {"execution_id": str(execution.execution_id), "node_id": "w", "status": "waiting"}.items() <= next(

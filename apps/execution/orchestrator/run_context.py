@@ -29,6 +29,7 @@ class RunContext:
     # node the run paused at (its pause directive is ignored this time).
     preset: dict[str, NodeResult] = field(default_factory=dict)
     resumed_node: str | None = None
+    resume_input: Any = None
     # Set when run_graph gave up waiting (wall-clock limit): late steps must not report anything.
     abandoned: threading.Event = field(default_factory=threading.Event)
     results: dict[str, NodeResult] = field(default_factory=dict)

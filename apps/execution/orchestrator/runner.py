@@ -39,6 +39,7 @@ def run_graph(
     get_spec: Callable[[str], registry.NodeTypeSpec] = registry.get,
     preset: dict[str, NodeResult] | None = None,
     resumed_node: str | None = None,
+    resume_input: Any = None,
 ) -> RunOutcome:
     """Run the nodes reachable from `trigger_node_id`; every reachable node is reported exactly once.
 
@@ -49,9 +50,10 @@ def run_graph(
 
     Every `reporter` call is made on the calling thread (see bridge.py), in order.
 
-    Pauses: a node returning `_delay_seconds` > 0 is reported `waiting` and the run ends `interrupted`
+    Pauses: a node returning `_delay_seconds` > 0 or `_interrupt` is reported `waiting` and the run ends `interrupted`
     (RunOutcome.pause); nodes after it are not reported. To resume, call run_graph again with `preset`
-    (the results of the nodes that already ran: replayed, not re-run or re-reported) and `resumed_node`.
+    (the results of the nodes that already ran: replayed, not re-run or re-reported), `resumed_node` and
+    optionally `resume_input` (the paused node sees it as ctx.resume_input).
     """
     started = time.monotonic()
     try:
@@ -71,6 +73,7 @@ def run_graph(
         get_spec=get_spec,
         preset=dict(preset or {}),
         resumed_node=resumed_node,
+        resume_input=resume_input,
         _order=plan.topology.order,
     )
     config = {"configurable": {CONFIG_KEY: run}, "recursion_limit": plan.recursion_limit}
@@ -133,7 +136,7 @@ def _outcome(state: dict[str, Any], topology, run: RunContext, started: float) -
         "duration_ms": _ms(started),
     }
     if halt and halt["status"] == INTERRUPTED:
-        pause = {"node_id": halt.get("node_id"), "delay_seconds": halt.get("delay_seconds")}
+        pause = {k: halt.get(k) for k in ("node_id", "delay_seconds", "prompt")}
         return RunOutcome(status=INTERRUPTED, pause=pause, **common)
     if halt:
         status = CANCELLED if halt["status"] == "cancelled" else FAILED

@@ -78,16 +78,19 @@ def _replay(run: RunContext, node_id: str, result: NodeResult) -> dict[str, Any]
 
 
 def _pause(run: RunContext, node: NodeSnapshot, data, metadata, timing, started_at) -> dict[str, Any] | None:
-    """`_delay_seconds` > 0 pauses the run at this node (unless it is the node being resumed)."""
-    delay = (metadata.get("directives") or {}).get("_delay_seconds")
-    if delay is None or node.node_id == run.resumed_node:
+    """`_delay_seconds` > 0 or `_interrupt` pauses the run at this node (unless it is being resumed)."""
+    directives = metadata.get("directives") or {}
+    if node.node_id == run.resumed_node:
         return None
-    try:
-        seconds = float(delay)
-    except (TypeError, ValueError):
-        return None
-    if seconds <= 0:
-        return None
+    interrupt = directives.get("_interrupt")
+    seconds = None
+    if not interrupt:
+        try:
+            seconds = float(directives.get("_delay_seconds") or 0)
+        except (TypeError, ValueError):
+            return None
+        if seconds <= 0:
+            return None
     result = _stamp(
         NodeResult(
             status=NodeStatus.WAITING, data=data, metadata={**metadata, **timing, "delay_seconds": seconds}
@@ -95,7 +98,8 @@ def _pause(run: RunContext, node: NodeSnapshot, data, metadata, timing, started_
         started_at,
     )
     run.report_finished(node.node_id, result)
-    halt = {**_halt(PAUSED, "", "", node.node_id), "delay_seconds": seconds}
+    prompt = interrupt.get("prompt") if isinstance(interrupt, dict) else None
+    halt = {**_halt(PAUSED, "", "", node.node_id), "delay_seconds": seconds, "prompt": prompt}
     return {"node_results": {node.node_id: result}, "halt": halt}
 
 
@@ -152,6 +156,7 @@ def _execute(
         deadline=run.deadline,
         sub_components=attached,
         sub_component_resolver=run.sub_component_resolver,
+        resume_input=run.resume_input if node.node_id == run.resumed_node else None,
     )
     raw, error, attempts = _run_with_retries(run, node, ctx)
     timing = {

@@ -105,16 +105,24 @@ def execution_run(*, execution_id: str, worker: str | None = None) -> WorkflowEx
     return _run_claimed(execution)
 
 
-def execution_resume_run(*, execution_id: str, worker: str | None = None) -> WorkflowExecution | None:
-    """Worker side: continue an `interrupted` run from where it paused (services/pauses.py)."""
+def execution_resume_run(
+    *, execution_id: str, worker: str | None = None, node_id: str | None = None, resume_input=None
+) -> WorkflowExecution | None:
+    """Worker side: continue an `interrupted` run from where it paused (services/pauses.py). With
+    `node_id`, only when it is still paused at that node (a late or repeated task does nothing)."""
     from .pauses import execution_resume_claim, resume_point
     from .recovery import owner_id
 
+    paused = WorkflowExecution.objects.filter(
+        execution_id=execution_id, status=ExecutionStatus.INTERRUPTED
+    ).first()
+    if paused is None or (node_id is not None and resume_point(paused)[1] != node_id):
+        return None
     execution = execution_resume_claim(execution_id=execution_id, owner=owner_id(worker))
     if execution is None:
         return None
     preset, resumed_node = resume_point(execution)
-    return _run_claimed(execution, preset=preset, resumed_node=resumed_node)
+    return _run_claimed(execution, preset=preset, resumed_node=resumed_node, resume_input=resume_input)
 
 
 def _broadcast_started(execution: WorkflowExecution) -> None:
@@ -129,7 +137,9 @@ def _broadcast_started(execution: WorkflowExecution) -> None:
     )
 
 
-def _run_claimed(execution: WorkflowExecution, *, preset=None, resumed_node=None) -> WorkflowExecution:
+def _run_claimed(
+    execution: WorkflowExecution, *, preset=None, resumed_node=None, resume_input=None
+) -> WorkflowExecution:
     from ..orchestrator import run_graph  # LangGraph loads in workers only, not in web or beat
 
     snapshot = graph_snapshot(workflow=execution.workflow)
@@ -142,6 +152,7 @@ def _run_claimed(execution: WorkflowExecution, *, preset=None, resumed_node=None
         execution_id=str(execution.execution_id),
         preset=preset,
         resumed_node=resumed_node,
+        resume_input=resume_input,
     )
     return execution_finalize(execution=execution, outcome=outcome)
 

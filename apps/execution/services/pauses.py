@@ -1,4 +1,9 @@
-"""Paused executions (wait): the run ends `interrupted` and a delayed task resumes it; no worker waits.
+"""Paused executions: the run ends `interrupted` and no worker waits for it.
+
+- wait (`_delay_seconds`): a delayed task (`apply_async(countdown=...)`) resumes it;
+- human_confirmation (`_interrupt`): `POST /api/v1/executions/<id>/resume/ {"input": "..."}` enqueues
+  the resume with the answer (the node re-runs with `ctx.resume_input`). A resume task names the node
+  it resumes, so a late or repeated task never resumes a later pause.
 
 Design (the orchestrator runs a graph in one invoke, so there is no LangGraph checkpoint here): the
 state to resume from is what the ExecutionLog already holds. A wait node returns `_delay_seconds`; the
@@ -34,14 +39,43 @@ def execution_pause(*, execution: WorkflowExecution, outcome) -> WorkflowExecuti
     execution.refresh_from_db()
     if not updated:
         return execution
-    delay = float(pause.get("delay_seconds") or 0)
+    delay = pause.get("delay_seconds")
     execution_id = str(execution.execution_id)
-    events.broadcast_many(
-        execution_channels(execution),
-        "execution_interrupted",
-        {"execution_id": execution_id, "node_id": pause.get("node_id"), "reason": "wait", "resume_in": delay},
-    )
-    resume_execution.apply_async((execution_id,), countdown=delay)
+    data = {"execution_id": execution_id, "node_id": pause.get("node_id")}
+    if delay is None:  # waits for an answer: POST /executions/<id>/resume/
+        data.update(reason="confirmation", prompt=pause.get("prompt"))
+    else:
+        data.update(reason="wait", resume_in=float(delay))
+    events.broadcast_many(execution_channels(execution), "execution_interrupted", data)
+    if delay is not None:
+        resume_execution.apply_async((execution_id, pause.get("node_id")), countdown=float(delay))
+    return execution
+
+
+def paused_node(execution: WorkflowExecution) -> tuple[str | None, dict]:
+    """(the node the run is paused at, its waiting log metadata)."""
+    preset, waiting = resume_point(execution)
+    if waiting is None:
+        return None, {}
+    log = ExecutionLog.objects.filter(execution=execution, node_id=waiting, status="waiting").last()
+    return waiting, (log.metadata or {}) if log else {}
+
+
+def execution_resume_request(*, execution: WorkflowExecution, answer: str) -> WorkflowExecution:
+    """The answer to a confirmation pause: 409 unless the run waits for one; the run continues on a worker."""
+    from django.db import transaction
+
+    from pipelit.api import Conflict
+
+    from ..tasks import resume_execution
+
+    if execution.status != ExecutionStatus.INTERRUPTED:
+        raise Conflict(f"Execution is {execution.status}, not waiting for input.")
+    node_id, metadata = paused_node(execution)
+    if node_id is None or metadata.get("delay_seconds") is not None:
+        raise Conflict("Execution is waiting for a timer, not for input.")
+    execution_id = str(execution.execution_id)
+    transaction.on_commit(lambda: resume_execution.delay(execution_id, node_id, answer))
     return execution
 
 

@@ -20,6 +20,7 @@ EXECUTION_TYPES = [
     "aggregator",
     "http_request",
     "wait",
+    "human_confirmation",
 ]
 TESTS = Path(__file__).resolve().parent.parent
 

@@ -25,7 +25,7 @@ def test_wait_pauses_the_run_and_reports_nothing_after_it():
     reporter = InMemoryReporter()
     outcome = run_snapshot(GRAPH, reporter=reporter)
     assert outcome.status == "interrupted"
-    assert outcome.pause == {"node_id": "w", "delay_seconds": 120.0}
+    assert outcome.pause == {"node_id": "w", "delay_seconds": 120.0, "prompt": None}
     results = finished(reporter)
     assert list(results) == ["t", "before", "w"]
     assert results["w"].status == NodeStatus.WAITING
