@@ -166,6 +166,14 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 
+# --- Execution liveness (apps/execution/services/recovery.py) ------------------------------
+# A running execution's worker refreshes heartbeat_at about this often (also while a node is busy).
+EXECUTION_HEARTBEAT_INTERVAL_SECONDS = float(os.environ.get("EXECUTION_HEARTBEAT_INTERVAL_SECONDS", "5"))
+# The watchdog treats a `running` execution whose heartbeat is older than this as lost.
+EXECUTION_HEARTBEAT_TIMEOUT_SECONDS = float(os.environ.get("EXECUTION_HEARTBEAT_TIMEOUT_SECONDS", "30"))
+# A `pending` execution no worker picked up for this long is enqueued again.
+EXECUTION_PENDING_REQUEUE_SECONDS = float(os.environ.get("EXECUTION_PENDING_REQUEUE_SECONDS", "300"))
+
 # --- REST ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["apps.agents.authentication.ApiKeyAuthentication"],

@@ -17,6 +17,11 @@ urlpatterns = [
         executions.ExecutionCancelView.as_view(),
         name="execution-cancel",
     ),
+    path(
+        "executions/<str:execution_id>/resume/",
+        executions.ExecutionResumeView.as_view(),
+        name="execution-resume",
+    ),
     path("workflows/<slug:slug>/execute/", triggers.WorkflowExecuteView.as_view(), name="workflow-execute"),
     path("workflows/<slug:slug>/chat/", triggers.WorkflowChatView.as_view(), name="workflow-chat"),
     path("schedules/", schedules.ScheduleListView.as_view(), name="schedule-list"),

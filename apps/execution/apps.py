@@ -20,6 +20,11 @@ class ExecutionConfig(AppConfig):
         from .selectors import execution_subscribable
 
         events.register_channel_authorizer("execution", execution_subscribable)
+        from django.db.models.signals import post_migrate
+
+        from .services.recovery import watchdog_schedule_ensure
+
+        post_migrate.connect(watchdog_schedule_ensure, sender=self, dispatch_uid="pipelit_watchdog_schedule")
         self._wire_schedules()
 
     def _wire_schedules(self) -> None:

@@ -45,6 +45,8 @@ class NodeContext:
     sub_components: Mapping[str, tuple[NodeSnapshot, ...]] = field(default_factory=lambda: EMPTY)
     # set by the caller of run_graph later to turn a sub-component node into a model/tool/memory object
     sub_component_resolver: Callable[[NodeSnapshot], Any] | None = field(default=None, repr=False)
+    # The answer a paused node is resumed with (human_confirmation); None on a first run.
+    resume_input: Any = None
 
     @property
     def input(self) -> Any:

@@ -7,12 +7,13 @@ import time
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
 from pipelit import events
 
 from . import cancel_flags
-from .models import ExecutionLog, LogStatus
+from .models import ExecutionLog, ExecutionStatus, LogStatus, WorkflowExecution
 from .results import NodeResult, NodeStatus
 
 _CANCEL_CHECK_INTERVAL = 0.05  # seconds; a Redis EXISTS per node boundary at most this often
@@ -42,6 +43,17 @@ class DbReporter:
         self._inputs: dict[str, Any] = {}
         self._last_cancel_check = 0.0
         self._cancelled = False
+        self._last_beat = time.monotonic()
+
+    def tick(self) -> None:
+        """The worker's heartbeat (see services/recovery.py): one UPDATE every few seconds at most."""
+        now = time.monotonic()
+        if now - self._last_beat < settings.EXECUTION_HEARTBEAT_INTERVAL_SECONDS:
+            return
+        self._last_beat = now
+        WorkflowExecution.objects.filter(pk=self.execution.pk, status=ExecutionStatus.RUNNING).update(
+            heartbeat_at=timezone.now()
+        )
 
     def node_running(self, node_id: str, input: Any) -> None:
         self._inputs[node_id] = input

@@ -2,12 +2,28 @@
 
 from celery import shared_task
 
-from .services import executions
+from .services import executions, recovery
 
 
-@shared_task(name="pipelit.execute_workflow", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def execute_workflow(execution_id: str) -> None:
-    executions.execution_run(execution_id=execution_id)
+@shared_task(
+    bind=True, name="pipelit.execute_workflow", acks_late=True, reject_on_worker_lost=True, ignore_result=True
+)
+def execute_workflow(self, execution_id: str) -> None:
+    executions.execution_run(execution_id=execution_id, worker=self.request.hostname)
+
+
+@shared_task(
+    bind=True, name="pipelit.resume_execution", acks_late=True, reject_on_worker_lost=True, ignore_result=True
+)
+def resume_execution(self, execution_id: str, node_id: str | None = None, resume_input=None) -> None:
+    executions.execution_resume_run(
+        execution_id=execution_id, worker=self.request.hostname, node_id=node_id, resume_input=resume_input
+    )
+
+
+@shared_task(name=recovery.WATCHDOG_TASK_NAME, ignore_result=True)
+def execution_watchdog() -> None:
+    recovery.execution_watchdog()
 
 
 @shared_task(name="pipelit.schedules_tick", ignore_result=True)

@@ -4,7 +4,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pipelit.api import paginate
+from pipelit.api import UnprocessableEntity, paginate
 
 from .. import selectors
 from ..models import ExecutionStatus, WorkflowExecution
@@ -47,6 +47,20 @@ class ExecutionCancelView(APIView):
     def post(self, request, execution_id):
         execution = selectors.execution_get_for_user(user=request.user, execution_id=execution_id)
         return Response(serialize_execution(services.execution_cancel(execution=execution)))
+
+
+class ExecutionResumeView(APIView):
+    """POST {"input": "..."}: the answer to a paused human_confirmation; 202 with the execution."""
+
+    def post(self, request, execution_id):
+        from ..services.pauses import execution_resume_request
+
+        execution = selectors.execution_get_for_user(user=request.user, execution_id=execution_id)
+        answer = request.data.get("input") if isinstance(request.data, dict) else None
+        if not isinstance(answer, str):
+            raise UnprocessableEntity("input: a string answer is required.")
+        execution = execution_resume_request(execution=execution, answer=answer)
+        return Response(serialize_execution(execution), status=status.HTTP_202_ACCEPTED)
 
 
 class ExecutionBatchDeleteView(APIView):

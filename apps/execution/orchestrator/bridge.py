@@ -37,6 +37,9 @@ class ReporterBridge:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._closed = False
+        # Optional `tick()`: called on the calling thread about every POLL_SECONDS while the graph runs
+        # (the worker's heartbeat; it keeps beating while a long node is busy).
+        self._tick = getattr(reporter, "tick", None)
 
     # --- the worker side: NodeReporter for the steps -----------------------------------------------
     def node_running(self, node_id: str, input: Any) -> None:
@@ -66,6 +69,8 @@ class ReporterBridge:
                 timeout = POLL_SECONDS if deadline is None else min(POLL_SECONDS, deadline - time.monotonic())
                 if timeout <= 0:
                     return False, None
+                if self._tick is not None:
+                    self._tick()
                 try:
                     kind, first, second = self._queue.get(timeout=timeout)
                 except queue.Empty:

@@ -11,6 +11,7 @@ from apps.execution.topology import Topology
 COMPLETED = "completed"
 FAILED = "failed"
 CANCELLED = "cancelled"
+INTERRUPTED = "interrupted"  # paused (wait): resumed later from the node it paused at
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class RunOutcome:
     messages: list[Any] = field(default_factory=list)
     duration_ms: float = 0.0
     failed_node_id: str | None = None
+    pause: dict[str, Any] | None = None  # {"node_id", "delay_seconds"} when interrupted
 
 
 def final_output(topology: Topology, node_results: dict[str, NodeResult]) -> Any:

@@ -25,6 +25,11 @@ class RunContext:
     retry_backoff_seconds: float = 1.0
     sub_component_resolver: Callable[[Any], Any] | None = None
     get_spec: Callable[[str], registry.NodeTypeSpec] = registry.get
+    # Resuming a paused run: results of nodes that already ran (replayed, not reported again) and the
+    # node the run paused at (its pause directive is ignored this time).
+    preset: dict[str, NodeResult] = field(default_factory=dict)
+    resumed_node: str | None = None
+    resume_input: Any = None
     # Set when run_graph gave up waiting (wall-clock limit): late steps must not report anything.
     abandoned: threading.Event = field(default_factory=threading.Event)
     results: dict[str, NodeResult] = field(default_factory=dict)
@@ -51,6 +56,10 @@ class RunContext:
             self.results[node_id] = result
             self.running.discard(node_id)
             self.reporter.node_finished(node_id, result)
+
+    def replayed(self, node_id: str, result: NodeResult) -> None:
+        with self._lock:
+            self.results[node_id] = result
 
     def abandon(self) -> tuple[list[str], set[str]]:
         """Stop all reporting from steps; -> (node ids with no result yet in `order`, those running)."""

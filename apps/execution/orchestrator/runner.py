@@ -10,7 +10,14 @@ from typing import Any
 from apps.execution.graph import GraphSnapshot
 from apps.execution.orchestrator.bridge import ReporterBridge
 from apps.execution.orchestrator.compiler import compile_plan
-from apps.execution.orchestrator.outcome import CANCELLED, COMPLETED, FAILED, RunOutcome, final_output
+from apps.execution.orchestrator.outcome import (
+    CANCELLED,
+    COMPLETED,
+    FAILED,
+    INTERRUPTED,
+    RunOutcome,
+    final_output,
+)
 from apps.execution.orchestrator.reporter import NodeReporter
 from apps.execution.orchestrator.run_context import CONFIG_KEY, RunContext
 from apps.execution.orchestrator.step import TIMEOUT_CODE
@@ -30,6 +37,9 @@ def run_graph(
     retry_backoff_seconds: float = 1.0,
     sub_component_resolver: Callable[[Any], Any] | None = None,
     get_spec: Callable[[str], registry.NodeTypeSpec] = registry.get,
+    preset: dict[str, NodeResult] | None = None,
+    resumed_node: str | None = None,
+    resume_input: Any = None,
 ) -> RunOutcome:
     """Run the nodes reachable from `trigger_node_id`; every reachable node is reported exactly once.
 
@@ -39,6 +49,11 @@ def run_graph(
     nothing more is reported).
 
     Every `reporter` call is made on the calling thread (see bridge.py), in order.
+
+    Pauses: a node returning `_delay_seconds` > 0 or `_interrupt` is reported `waiting` and the run ends `interrupted`
+    (RunOutcome.pause); nodes after it are not reported. To resume, call run_graph again with `preset`
+    (the results of the nodes that already ran: replayed, not re-run or re-reported), `resumed_node` and
+    optionally `resume_input` (the paused node sees it as ctx.resume_input).
     """
     started = time.monotonic()
     try:
@@ -56,6 +71,9 @@ def run_graph(
         retry_backoff_seconds=retry_backoff_seconds,
         sub_component_resolver=sub_component_resolver,
         get_spec=get_spec,
+        preset=dict(preset or {}),
+        resumed_node=resumed_node,
+        resume_input=resume_input,
         _order=plan.topology.order,
     )
     config = {"configurable": {CONFIG_KEY: run}, "recursion_limit": plan.recursion_limit}
@@ -117,6 +135,9 @@ def _outcome(state: dict[str, Any], topology, run: RunContext, started: float) -
         "messages": list(state.get("messages") or []),
         "duration_ms": _ms(started),
     }
+    if halt and halt["status"] == INTERRUPTED:
+        pause = {k: halt.get(k) for k in ("node_id", "delay_seconds", "prompt")}
+        return RunOutcome(status=INTERRUPTED, pause=pause, **common)
     if halt:
         status = CANCELLED if halt["status"] == "cancelled" else FAILED
         return RunOutcome(

@@ -22,6 +22,7 @@ from apps.workflows.registry import UnknownNodeType
 
 TIMEOUT_CODE = "ExecutionTimeoutError"
 CANCELLED_CODE = "ExecutionCancelled"
+PAUSED = "interrupted"
 
 
 def make_step(node: NodeSnapshot, topology: Topology, snapshot_nodes: dict[str, NodeSnapshot]):
@@ -40,7 +41,11 @@ def make_step(node: NodeSnapshot, topology: Topology, snapshot_nodes: dict[str, 
         run: RunContext = config["configurable"][CONFIG_KEY]
         if run.abandoned.is_set():
             return {}
+        if node_id in run.preset:
+            return _replay(run, node_id, run.preset[node_id])
         halt = state.get("halt") or _boundary_halt(run, node_id)
+        if halt and halt["status"] == PAUSED:
+            return {}  # not reported: this node runs when the execution resumes
         if halt:
             return _skip(run, node_id, f"execution {halt['status']}: {halt['error']}", halt)
         if is_trigger:
@@ -58,6 +63,44 @@ def make_step(node: NodeSnapshot, topology: Topology, snapshot_nodes: dict[str, 
 
     step.__name__ = f"step_{node_id}"
     return step
+
+
+def _replay(run: RunContext, node_id: str, result: NodeResult) -> dict[str, Any]:
+    """A node that ran before the pause: its recorded result, without running or reporting it again."""
+    run.replayed(node_id, result)
+    update: dict[str, Any] = {"node_results": {node_id: result}}
+    if result.ok:
+        update["node_outputs"] = {node_id: dict(result.data or {})}
+        route = (result.metadata or {}).get("route")
+        if route is not None:
+            update["routes"] = {node_id: str(route)}
+    return update
+
+
+def _pause(run: RunContext, node: NodeSnapshot, data, metadata, timing, started_at) -> dict[str, Any] | None:
+    """`_delay_seconds` > 0 or `_interrupt` pauses the run at this node (unless it is being resumed)."""
+    directives = metadata.get("directives") or {}
+    if node.node_id == run.resumed_node:
+        return None
+    interrupt = directives.get("_interrupt")
+    seconds = None
+    if not interrupt:
+        try:
+            seconds = float(directives.get("_delay_seconds") or 0)
+        except (TypeError, ValueError):
+            return None
+        if seconds <= 0:
+            return None
+    result = _stamp(
+        NodeResult(
+            status=NodeStatus.WAITING, data=data, metadata={**metadata, **timing, "delay_seconds": seconds}
+        ),
+        started_at,
+    )
+    run.report_finished(node.node_id, result)
+    prompt = interrupt.get("prompt") if isinstance(interrupt, dict) else None
+    halt = {**_halt(PAUSED, "", "", node.node_id), "delay_seconds": seconds, "prompt": prompt}
+    return {"node_results": {node.node_id: result}, "halt": halt}
 
 
 def _boundary_halt(run: RunContext, node_id: str) -> dict[str, Any] | None:
@@ -113,6 +156,7 @@ def _execute(
         deadline=run.deadline,
         sub_components=attached,
         sub_component_resolver=run.sub_component_resolver,
+        resume_input=run.resume_input if node.node_id == run.resumed_node else None,
     )
     raw, error, attempts = _run_with_retries(run, node, ctx)
     timing = {
@@ -133,6 +177,9 @@ def _execute(
             "node_results": {node.node_id: result},
             "halt": _halt("failed", str(exc), "invalid_output", node.node_id),
         }
+    paused = _pause(run, node, data, metadata, timing, started_at)
+    if paused is not None:
+        return paused
     result = _stamp(
         NodeResult(status=NodeStatus.SUCCESS, data=data, metadata={**metadata, **timing}), started_at
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -69,34 +68,81 @@ def execution_create(
     return execution
 
 
-def _claim(execution_id: str) -> WorkflowExecution | None:
+def _claim(execution_id: str, owner: str) -> WorkflowExecution | None:
     """pending -> running, exactly once; a redelivered task for a claimed run gets None."""
     now = timezone.now()
     claimed = WorkflowExecution.objects.filter(
         execution_id=execution_id, status=ExecutionStatus.PENDING
-    ).update(
-        status=ExecutionStatus.RUNNING, started_at=now, worker_hostname=socket.gethostname(), heartbeat_at=now
-    )
+    ).update(status=ExecutionStatus.RUNNING, started_at=now, worker_hostname=owner, heartbeat_at=now)
     if not claimed:
         return None
     return WorkflowExecution.objects.select_related("workflow").get(execution_id=execution_id)
 
 
-def execution_run(*, execution_id: str) -> WorkflowExecution | None:
-    """Worker side: run the graph from the trigger node and finalise. Idempotent per execution."""
-    execution = _claim(execution_id)
+def _claim_redelivered(execution_id: str, owner: str) -> WorkflowExecution | None:
+    """A task delivered again for a `running` run: if its worker is gone, apply the lost-run rule
+    (services/recovery.py): re-run it here when nothing had finished, else it is failed `worker_lost`."""
+    from .recovery import execution_recover, owner_lost
+
+    execution = WorkflowExecution.objects.filter(
+        execution_id=execution_id, status=ExecutionStatus.RUNNING
+    ).first()
+    if execution is None or execution.worker_hostname == owner or not owner_lost(execution):
+        return None
+    if execution_recover(execution=execution, enqueue=False) == "requeued":
+        return _claim(execution_id, owner)
+    return None
+
+
+def execution_run(*, execution_id: str, worker: str | None = None) -> WorkflowExecution | None:
+    """Worker side: run the graph from the trigger node and finalise. Idempotent per execution.
+
+    `worker` is the Celery node name (task.request.hostname) recorded as the run's owner."""
+    from .recovery import owner_id
+
+    owner = owner_id(worker)
+    execution = _claim(execution_id, owner) or _claim_redelivered(execution_id, owner)
     if execution is None:
         return None
-    channels = execution_channels(execution)
+    _broadcast_started(execution)
+    return _run_claimed(execution)
+
+
+def execution_resume_run(
+    *, execution_id: str, worker: str | None = None, node_id: str | None = None, resume_input=None
+) -> WorkflowExecution | None:
+    """Worker side: continue an `interrupted` run from where it paused (services/pauses.py). With
+    `node_id`, only when it is still paused at that node (a late or repeated task does nothing)."""
+    from .pauses import execution_resume_claim, resume_point
+    from .recovery import owner_id
+
+    paused = WorkflowExecution.objects.filter(
+        execution_id=execution_id, status=ExecutionStatus.INTERRUPTED
+    ).first()
+    if paused is None or (node_id is not None and resume_point(paused)[1] != node_id):
+        return None
+    execution = execution_resume_claim(execution_id=execution_id, owner=owner_id(worker))
+    if execution is None:
+        return None
+    preset, resumed_node = resume_point(execution)
+    return _run_claimed(execution, preset=preset, resumed_node=resumed_node, resume_input=resume_input)
+
+
+def _broadcast_started(execution: WorkflowExecution) -> None:
     events.broadcast_many(
-        channels,
+        execution_channels(execution),
         "execution_started",
         {
-            "execution_id": execution_id,
+            "execution_id": str(execution.execution_id),
             "workflow_slug": execution.workflow.slug,
             "trigger_node_id": execution.trigger_node_key,
         },
     )
+
+
+def _run_claimed(
+    execution: WorkflowExecution, *, preset=None, resumed_node=None, resume_input=None
+) -> WorkflowExecution:
     from ..orchestrator import run_graph  # LangGraph loads in workers only, not in web or beat
 
     snapshot = graph_snapshot(workflow=execution.workflow)
@@ -106,8 +152,11 @@ def execution_run(*, execution_id: str) -> WorkflowExecution | None:
         execution.trigger_node_key,
         execution.trigger_payload,
         reporter,
-        execution_id=execution_id,
+        execution_id=str(execution.execution_id),
         sub_component_resolver=sub_component_resolver(),
+        preset=preset,
+        resumed_node=resumed_node,
+        resume_input=resume_input,
     )
     return execution_finalize(execution=execution, outcome=outcome)
 
@@ -119,6 +168,10 @@ def sub_component_resolver():
 
 
 def execution_finalize(*, execution: WorkflowExecution, outcome) -> WorkflowExecution:
+    if outcome.status == ExecutionStatus.INTERRUPTED:
+        from .pauses import execution_pause
+
+        return execution_pause(execution=execution, outcome=outcome)
     status = ExecutionStatus(outcome.status)
     usage = outcome.token_usage or {}
     now = timezone.now()
@@ -141,9 +194,22 @@ def execution_finalize(*, execution: WorkflowExecution, outcome) -> WorkflowExec
     cancel_flags.clear(execution.execution_id)
     execution.refresh_from_db()
     if updated:
-        _broadcast_finish(execution)
-        run_finish_hooks(execution)
+        execution_finished(execution=execution)
     return execution
+
+
+def execution_finished(*, execution: WorkflowExecution) -> None:
+    """After a run reached its final status (committed): tell the listeners; a failure starts the
+    workflow's error handler (services/error_handlers.py)."""
+    from .error_handlers import error_handler_fire
+
+    _broadcast_finish(execution)
+    run_finish_hooks(execution)
+    if execution.status == ExecutionStatus.FAILED:
+        try:
+            error_handler_fire(execution=execution)
+        except Exception:  # the failed run stays failed; a broken handler must not hide that
+            logger.exception("execution %s: starting the error handler failed", execution.execution_id)
 
 
 def _broadcast_finish(execution: WorkflowExecution) -> None:

@@ -12,12 +12,15 @@ EXECUTION_TYPES = [
     "trigger_manual",
     "trigger_webhook",
     "trigger_chat",
+    "trigger_error",
     "switch",
     "code",
     "merge",
     "filter",
     "aggregator",
     "http_request",
+    "wait",
+    "human_confirmation",
 ]
 TESTS = Path(__file__).resolve().parent.parent
 

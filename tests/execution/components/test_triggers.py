@@ -25,3 +25,9 @@ def test_chat_trigger_exposes_text_files_and_payload():
         "files": [{"name": "a.pdf"}],
         "payload": {"text": "hello", "files": [{"name": "a.pdf"}], "chat_id": 7},
     }
+
+
+def test_error_trigger_exposes_the_error_object_of_the_failed_run():
+    error = {"message": "boom", "error_code": "ValueError", "source_node_id": "explode"}
+    outcome = run_snapshot(_only("trigger_error"), {"error": error, "failed_execution_id": "x"})
+    assert outcome.node_outputs["t"] == {"error": error}

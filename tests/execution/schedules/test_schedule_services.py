@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from apps.execution.hooks import run_finish_hooks
 from apps.execution.models import ExecutionStatus, ScheduledJob, ScheduledRun, WorkflowExecution
 from apps.execution.services import schedules
-from apps.execution.hooks import run_finish_hooks
 from tests.execution.builders import build_workflow
 
 pytestmark = pytest.mark.django_db
