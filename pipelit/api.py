@@ -64,7 +64,8 @@ class Conflict(exceptions.APIException):
 
 def exception_handler(exc, context):
     if isinstance(exc, Http404):
-        message = str(exc) if str(exc) and "No " not in str(exc) else "Not found."
+        # Our own 404s say what is missing; Django's generic "No X matches the given query." does not.
+        message = str(exc) if str(exc) and "matches the given query" not in str(exc) else "Not found."
         return Response({"detail": message}, status=status.HTTP_404_NOT_FOUND)
     if isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)

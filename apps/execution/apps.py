@@ -15,3 +15,8 @@ class ExecutionConfig(AppConfig):
 
         for package in self.component_packages:
             registry.autodiscover(package)
+        from pipelit import events
+
+        from .selectors import execution_subscribable
+
+        events.register_channel_authorizer("execution", execution_subscribable)

@@ -110,6 +110,17 @@ def node_get(*, workflow: Workflow, node_id: str) -> WorkflowNode:
     return nodes[0]
 
 
+def node_first_of_type(
+    *, workflow: Workflow, component_type: str, node_id: str | None = None
+) -> WorkflowNode | None:
+    """The named node of that type, else the first one (by creation), with its config attached."""
+    nodes = WorkflowNode.objects.filter(workflow=workflow, component_type=component_type)
+    if node_id:
+        nodes = nodes.filter(node_id=node_id)
+    found = _with_configs(nodes.order_by("id")[:1])
+    return found[0] if found else None
+
+
 def edge_queryset(*, workflow: Workflow) -> QuerySet[WorkflowEdge]:
     """Edges annotated with their endpoints' node ids (`source_key`, `target_key`) in one query."""
     return (

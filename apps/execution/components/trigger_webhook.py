@@ -17,4 +17,6 @@ from apps.workflows.registry import Category, ConfigKind, DataType, Port, node_t
     is_trigger=True,
 )
 def run(ctx) -> dict:
-    return {"payload": payload_of(ctx)}
+    # The webhook handler stores the request body under "payload" next to request metadata.
+    trigger = payload_of(ctx)
+    return {"payload": trigger.get("payload", trigger)}

@@ -1,0 +1,155 @@
+"""`POST /api/v1/webhooks/<slug>`: fire a workflow's webhook trigger; optionally wait for the result.
+
+Authenticated by the caller's API key (`Authorization: Bearer` or `?api_key=`), like every other
+endpoint but without DRF's session machinery. Answers 202 with the execution id at once; with
+`?wait=<seconds>` (or the trigger's `respond: when_finished` setting) it answers when the execution
+ends — 200 with status and final_output — or 202 when the wait runs out. The wait listens for the
+completion event; nothing polls.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import exceptions
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
+
+from apps.workflows.models import Workflow
+from pipelit.api import Conflict
+
+from ..services.executions import execution_create
+from ..services.triggers import trigger_check, trigger_node_find
+from ..waiting import FinishListener
+
+MAX_WAIT_SECONDS = 300.0
+
+
+def _authenticate(request):
+    """The user behind the request's API key, through the configured DRF authenticators."""
+    if "HTTP_AUTHORIZATION" not in request.META and request.GET.get("api_key"):
+        request.META["HTTP_AUTHORIZATION"] = f"Bearer {request.GET['api_key']}"
+    drf_request = Request(
+        request, authenticators=[cls() for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
+    )
+    try:
+        user = drf_request.user
+    except exceptions.AuthenticationFailed:
+        return None
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def _prepare(request, slug: str):
+    """Auth, workflow, trigger and checks; raises nothing it does not describe."""
+    user = _authenticate(request)
+    if user is None:
+        return None, None, None, JsonResponse({"detail": "Invalid or missing API key"}, status=401)
+    from apps.workflows.selectors import workflow_get_for_user
+
+    try:
+        workflow = workflow_get_for_user(user=user, slug=slug, write=True)
+    except (Http404, exceptions.PermissionDenied):
+        return None, None, None, JsonResponse({"detail": f"Workflow '{slug}' not found"}, status=404)
+    try:
+        node = trigger_node_find(
+            workflow=workflow,
+            component_type="trigger_webhook",
+            trigger_node_id=request.GET.get("trigger_node_id"),
+        )
+        trigger_check(workflow=workflow, node=node)
+    except Http404 as exc:
+        return None, None, None, JsonResponse({"detail": str(exc)}, status=404)
+    except Conflict as exc:
+        return None, None, None, JsonResponse({"detail": str(exc.detail)}, status=409)
+    return user, workflow, node, None
+
+
+def _parse_body(request) -> tuple[object, JsonResponse | None]:
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        return None, JsonResponse({"detail": "Request body too large."}, status=413)
+    if len(raw) > settings.PIPELIT_WEBHOOK_MAX_BYTES:
+        return None, JsonResponse({"detail": "Request body too large."}, status=413)
+    content_type = request.content_type or ""
+    if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return {key: values if len(values) > 1 else values[0] for key, values in request.POST.lists()}, None
+    if not raw.strip():
+        return {}, None
+    try:
+        return json.loads(raw), None
+    except (ValueError, UnicodeDecodeError) as exc:
+        return None, JsonResponse({"detail": f"Malformed JSON body: {exc}"}, status=400)
+
+
+def _wait_seconds(request, node) -> tuple[float, JsonResponse | None]:
+    value = request.GET.get("wait")
+    if value is None:
+        trigger_config = getattr(getattr(node, "_prefetched_config", None), "trigger_config", None) or {}
+        if trigger_config.get("respond") != "when_finished":
+            return 0.0, None
+        value = trigger_config.get("wait_seconds", 30)
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return 0.0, JsonResponse({"detail": "wait must be a number of seconds."}, status=400)
+    if seconds < 0:
+        return 0.0, JsonResponse({"detail": "wait must not be negative."}, status=400)
+    return min(seconds, MAX_WAIT_SECONDS), None
+
+
+def _payload(request, body) -> dict:
+    return {
+        "payload": body,
+        "text": body.get("text", "") if isinstance(body, dict) and isinstance(body.get("text"), str) else "",
+        "method": request.method,
+        "query": {k: v for k, v in request.GET.items() if k not in {"api_key", "wait", "trigger_node_id"}},
+    }
+
+
+def _fire(workflow: Workflow, node, user, payload: dict, execution_id: uuid.UUID):
+    return execution_create(
+        workflow=workflow, trigger_node=node, payload=payload, user=user, execution_id=execution_id
+    )
+
+
+@csrf_exempt
+async def webhook(request, slug: str):
+    if request.method != "POST":
+        return JsonResponse({"detail": "Method not allowed; POST the payload."}, status=405)
+    user, workflow, node, refusal = await sync_to_async(_prepare)(request, slug)
+    if refusal is not None:
+        return refusal
+    body, refusal = _parse_body(request)
+    if refusal is None:
+        wait, refusal = _wait_seconds(request, node)
+    if refusal is not None:
+        return refusal
+    execution_id = uuid.uuid4()
+    accepted = {
+        "status": "accepted",
+        "execution_id": str(execution_id),
+        "message": "Workflow execution started",
+    }
+    if not wait:
+        await sync_to_async(_fire)(workflow, node, user, _payload(request, body), execution_id)
+        return JsonResponse(accepted, status=202)
+    async with FinishListener(str(execution_id)) as listener:
+        await sync_to_async(_fire)(workflow, node, user, _payload(request, body), execution_id)
+        finished = await listener.wait(wait)
+    if finished is None:
+        return JsonResponse({**accepted, "message": f"Still running after {wait:g}s"}, status=202)
+    result = {
+        "execution_id": str(execution_id),
+        "status": finished.get("status"),
+        "final_output": finished.get("final_output"),
+    }
+    if finished.get("error") is not None:
+        result.update(error=finished.get("error"), error_code=finished.get("error_code"))
+    return JsonResponse(result, status=200)

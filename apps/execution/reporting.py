@@ -1,0 +1,91 @@
+"""The worker's NodeReporter: one ExecutionLog row and one `node_status` event per node result."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from pipelit import events
+
+from . import cancel_flags
+from .models import ExecutionLog, LogStatus
+from .results import NodeResult, NodeStatus
+
+_CANCEL_CHECK_INTERVAL = 0.05  # seconds; a Redis EXISTS per node boundary at most this often
+
+
+def jsonable(value: Any) -> Any:
+    """What a JSON column and an event can carry (LangChain messages, datetimes ... become text)."""
+    try:
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError):
+        return json.loads(json.dumps(value, default=str))
+
+
+def execution_channels(execution) -> list[str]:
+    return [f"workflow:{execution.workflow.slug}", f"execution:{execution.execution_id}"]
+
+
+class DbReporter:
+    """Thread-safe: parallel branches report from LangGraph's worker threads."""
+
+    def __init__(self, execution, component_types: dict[str, str]):
+        self.execution = execution
+        self.execution_id = str(execution.execution_id)
+        self.channels = execution_channels(execution)
+        self.component_types = component_types
+        self._inputs: dict[str, Any] = {}
+        self._last_cancel_check = 0.0
+        self._cancelled = False
+
+    def node_running(self, node_id: str, input: Any) -> None:
+        self._inputs[node_id] = input
+        events.broadcast_many(
+            self.channels,
+            "node_status",
+            {"execution_id": self.execution_id, "node_id": node_id, "status": "running"},
+        )
+
+    def node_finished(self, node_id: str, result: NodeResult) -> None:
+        status = str(result.status)
+        metadata = jsonable(result.metadata or {})
+        duration_ms = int(metadata.get("duration_ms") or 0) if isinstance(metadata, dict) else 0
+        output = jsonable(result.data) if result.data is not None else None
+        completed = result.completed_at or timezone.now()
+        ExecutionLog.objects.create(
+            execution_id=self.execution.pk,
+            node_id=node_id,
+            component_type=self.component_types.get(node_id, ""),
+            status=LogStatus(status) if status in LogStatus.values else LogStatus.FAILED,
+            input=jsonable(self._inputs.pop(node_id, None)),
+            output=output,
+            error=result.error or "",
+            error_code=result.error_code,
+            metadata=metadata,
+            started_at=result.started_at or (completed - timedelta(milliseconds=duration_ms)),
+            duration_ms=duration_ms,
+            retry_count=int(metadata.get("retry_count", 0)) if isinstance(metadata, dict) else 0,
+        )
+        data = {"execution_id": self.execution_id, "node_id": node_id, "status": status}
+        if result.status == NodeStatus.SUCCESS:
+            data["output"] = output
+        elif result.status == NodeStatus.FAILED:
+            data["error"] = result.error or ""
+            data["error_code"] = result.error_code
+        elif result.status == NodeStatus.SKIPPED:
+            data["reason"] = (result.metadata or {}).get("reason", "")
+        events.broadcast_many(self.channels, "node_status", data)
+
+    def should_cancel(self) -> bool:
+        if self._cancelled:
+            return True
+        now = time.monotonic()
+        if now - self._last_cancel_check >= _CANCEL_CHECK_INTERVAL:
+            self._last_cancel_check = now
+            self._cancelled = cancel_flags.is_cancel_requested(self.execution_id)
+        return self._cancelled

@@ -1,0 +1,62 @@
+"""Reads of executions, scoped to the workflows a user may see."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from apps.workflows.models import Workflow
+from apps.workflows.selectors import workflow_visible_q
+
+from .models import ExecutionLog, WorkflowExecution
+
+
+def _visible_workflow_ids(user):
+    return Workflow.objects.filter(workflow_visible_q(user)).values("pk")
+
+
+def execution_list(
+    *, user, workflow_slug: str | None = None, status: str | None = None
+) -> QuerySet[WorkflowExecution]:
+    executions = WorkflowExecution.objects.filter(workflow_id__in=_visible_workflow_ids(user)).select_related(
+        "workflow"
+    )
+    if workflow_slug:
+        executions = executions.filter(workflow__slug=workflow_slug)
+    if status:
+        executions = executions.filter(status=status)
+    return executions.order_by("-created_at", "-id")
+
+
+def execution_get_for_user(*, user, execution_id) -> WorkflowExecution:
+    try:
+        key = uuid.UUID(str(execution_id))
+    except ValueError:
+        raise Http404("Execution not found.") from None
+    execution = (
+        WorkflowExecution.objects.filter(execution_id=key, workflow_id__in=_visible_workflow_ids(user))
+        .select_related("workflow")
+        .first()
+    )
+    if execution is None:
+        raise Http404("Execution not found.")
+    return execution
+
+
+def execution_logs(*, execution: WorkflowExecution) -> list[ExecutionLog]:
+    return list(ExecutionLog.objects.filter(execution=execution).order_by("id"))
+
+
+def execution_subscribable(user, execution_id: str) -> bool:
+    """May `user` listen to `execution:<id>` events? Same rule as reading the execution."""
+    return execution_visible(user=user, execution_id=execution_id)
+
+
+def execution_visible(*, user, execution_id: str) -> bool:
+    try:
+        execution_get_for_user(user=user, execution_id=execution_id)
+    except Http404:
+        return False
+    return True
