@@ -10,15 +10,13 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from apps.workflows.models import Workflow
-from apps.workflows.selectors import workflow_visible_q
 
 from .models import WorkflowExecution
+from .selectors import execution_list
 
 
 def _visible_executions(user) -> QuerySet[WorkflowExecution]:
-    return WorkflowExecution.objects.filter(
-        workflow_id__in=Workflow.objects.filter(workflow_visible_q(user)).values("pk")
-    )
+    return execution_list(user=user).select_related(None)
 
 
 def _since(days: int) -> tuple[date, datetime]:

@@ -63,4 +63,31 @@
       if (button) button.disabled = n === 0;
     });
   });
+
+  // Live pages: the editor socket appends each event as JSON to #pipelit-events (status pills are
+  // swapped by htmx itself). Read them, drop them, and tell the page what happened.
+  function eventData(script) {
+    var text = script.textContent;
+    try { return JSON.parse(text); } catch (e) { /* HTML-escaped inside <script>: decode first */ }
+    var decoder = document.createElement("textarea");
+    decoder.innerHTML = text;
+    try { return JSON.parse(decoder.value); } catch (e) { return {}; }
+  }
+
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    var box = document.getElementById("pipelit-events");
+    if (!box) return;
+    box.querySelectorAll("script[data-event-type]").forEach(function (script) {
+      var event = eventData(script);
+      script.remove();
+      var id = event.execution_id || (event.data || {}).execution_id;
+      if (event.type === "execution_started" && id && !document.getElementById("execution-row-" + id)) {
+        var notice = document.querySelector("[data-new-executions]");
+        if (notice) notice.hidden = false;
+      }
+      if (document.querySelector("[data-live-execution='" + id + "']")) {
+        htmx.trigger(document.body, "execution-changed", { type: event.type });
+      }
+    });
+  });
 })();
