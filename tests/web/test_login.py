@@ -20,7 +20,7 @@ def test_login_form_lands_on_home_showing_the_username(page, asgi_server, transa
     page.get_by_label("Password").fill("password123")
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{asgi_server.url}/")
-    expect(page.get_by_role("heading", name="Workflows")).to_be_visible()
+    expect(page.get_by_role("heading", name="Workflows", exact=True)).to_be_visible()
     expect(page.get_by_text("Welcome, dana.")).to_be_visible()
     expect(page.get_by_test_id("current-username")).to_have_text("dana")
 
