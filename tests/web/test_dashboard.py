@@ -1,9 +1,12 @@
 """The dashboard in Chromium: create (slug derived), list, search, duplicate, delete with confirmation, import."""
 
 import json
+import re
+from decimal import Decimal
 
 from playwright.sync_api import expect
 
+from apps.execution.models import WorkflowExecution
 from apps.workflows.models import Workflow
 from tests.factories import UserFactory, WorkflowFactory
 from tests.web.pages_helpers import sign_in
@@ -59,9 +62,16 @@ def test_create_form_shows_a_taken_slug_next_to_the_field(page, asgi_server, tra
 
 def test_search_as_you_type_narrows_the_table(page, asgi_server, transactional_db):
     user = UserFactory(username="jay")
-    WorkflowFactory(owner=user, name="Support bot", slug="support")
+    support = WorkflowFactory(owner=user, name="Support bot", slug="support")
     WorkflowFactory(owner=user, name="Nightly report", slug="nightly")
+    for status, cost in [("completed", "0.02"), ("completed", "0.01"), ("failed", "0")]:
+        WorkflowExecution.objects.create(workflow=support, status=status, total_cost_usd=Decimal(cost))
     sign_in(page, asgi_server.url, "jay")
+    today = page.locator("#runs-chart .chart-bar").last
+    expect(today.locator("title")).to_have_text(re.compile(r": 2 completed, 1 failed$"))
+    expect(today.locator("rect.seg--failed")).to_have_count(1)
+    expect(page.get_by_text("$0.0300 in the last 30 days", exact=True)).to_be_visible()
+    expect(row(page, "support").get_by_role("link", name="failed")).to_be_visible()
     page.get_by_label("Search").fill("night")
     expect(row(page, "support")).to_have_count(0)
     expect(row(page, "nightly")).to_be_visible()
