@@ -5,8 +5,7 @@
 Measures, for a 20-node / 19-edge workflow (a manual trigger followed by 19 code nodes in a chain):
 building it one request at a time (1 workflow POST + 20 node POSTs + 19 edge POSTs), creating it as one
 `POST /workflows/import/` document, and `GET /workflows/{slug}/` (p50 of --runs). Prints a Markdown
-table for docs/benchmarks.md. Node types the product does not register yet are registered inside the
-server by bench/asgi_bench.py, so the script runs before and after the engine's components land.
+table for docs/benchmarks.md.
 `--in-process` runs the same requests through Django's test client instead (no daphne, no sockets),
 which separates the endpoints' own cost from the server's per-request floor (also reported, as
 `GET /workflows/node-types/`, an authenticated endpoint that reads nothing but the key).
@@ -163,8 +162,6 @@ def run_in_process(runs: int) -> dict:
         django.setup()
         from django.core.management import call_command
 
-        import bench.asgi_bench  # noqa: F401 - registers the node types the bench draws with
-
         call_command("migrate", verbosity=0)
         from apps.agents import services
 
@@ -197,7 +194,7 @@ def run(runs: int) -> dict:
                 "127.0.0.1",
                 "-p",
                 str(port),
-                "bench.asgi_bench:application",
+                "pipelit.asgi:application",
             ],
             cwd=ROOT,
             env=env,

@@ -5,7 +5,15 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["api.py", "engine.py", "websocket.py", "agent.py", "editor.py"]
+ORDER = [
+    "api.py",
+    "engine_core.py",
+    "engine.py",
+    "websocket.py",
+    "agent.py",
+    "llm_call_overhead.py",
+    "editor.py",
+]
 
 if __name__ == "__main__":
     failed = []

@@ -10,13 +10,13 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import get_resolver  # noqa: E402
 
-# Import every URLconf (and what the views import: LangChain, provider SDKs) now, before the server
-# listens, rather than inside the first request (seconds on a busy machine).
-_ = get_resolver().url_patterns
-
 from apps.agents.channels_auth import ApiKeyOrSessionAuthMiddlewareStack  # noqa: E402
 from pipelit.routing import websocket_urlpatterns  # noqa: E402
 from pipelit.ws_security import browser_origin_validator  # noqa: E402
+
+# Import every view (and the LangGraph/LangChain modules behind them) now, at boot, rather than
+# making the first request after a start wait for it.
+get_resolver().url_patterns  # noqa: B018
 
 application = ProtocolTypeRouter(
     {

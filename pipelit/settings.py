@@ -142,10 +142,13 @@ CSRF_COOKIE_SECURE = PRODUCTION
 # --- Redis, Channels, Celery --------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
+# Pub/sub layer: a group_send is one PUBLISH, and each daphne process subscribes once per group and
+# fans out to its own sockets locally (the list-based layer copies every event into every socket's
+# queue in Redis, which does not scale to hundreds of sockets on one workflow).
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 30},
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL]},
     }
 }
 

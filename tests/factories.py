@@ -76,3 +76,29 @@ class WorkflowEdgeFactory(factory.django.DjangoModelFactory):
     workflow = factory.SelfAttribute("source.workflow")
     source = factory.SubFactory(WorkflowNodeFactory)
     target = factory.SubFactory(WorkflowNodeFactory, workflow=factory.SelfAttribute("..source.workflow"))
+
+
+class WorkflowExecutionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "execution.WorkflowExecution"
+
+    workflow = factory.SubFactory(WorkflowFactory)
+    status = "completed"
+
+
+class EpicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "agents.Epic"
+
+    user = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Epic {n}")
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    """A bare row; go through services.task_create when dependencies or counters matter."""
+
+    class Meta:
+        model = "agents.Task"
+
+    epic = factory.SubFactory(EpicFactory)
+    title = factory.Sequence(lambda n: f"Task {n}")

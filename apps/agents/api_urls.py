@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .api import auth, credentials, users
+from .api import auth, credentials, epics, memory, tasks, users
 from .llm.api import llm_credential_urlpatterns
 
 urlpatterns = [
@@ -41,4 +41,33 @@ urlpatterns = [
         name="credential-detail",
     ),
     *llm_credential_urlpatterns,
+    path("epics/", epics.EpicListView.as_view(), name="epics"),
+    path("epics/batch-delete/", epics.EpicBatchDeleteView.as_view(), name="epics-batch-delete"),
+    path("epics/<str:epic_id>/", epics.EpicDetailView.as_view(), name="epic-detail"),
+    path("epics/<str:epic_id>/tasks/", epics.EpicTasksView.as_view(), name="epic-tasks"),
+    path("tasks/", tasks.TaskListView.as_view(), name="tasks"),
+    path("tasks/batch-delete/", tasks.TaskBatchDeleteView.as_view(), name="tasks-batch-delete"),
+    path("tasks/<str:task_id>/", tasks.TaskDetailView.as_view(), name="task-detail"),
+    path("memories/facts/", memory.FactListView.as_view(), name="memory-facts"),
+    path(
+        "memories/facts/batch-delete/", memory.FactBatchDeleteView.as_view(), name="memory-facts-batch-delete"
+    ),
+    path("memories/episodes/", memory.EpisodeListView.as_view(), name="memory-episodes"),
+    path(
+        "memories/episodes/batch-delete/",
+        memory.EpisodeBatchDeleteView.as_view(),
+        name="memory-episodes-batch-delete",
+    ),
+    path("memories/procedures/", memory.ProcedureListView.as_view(), name="memory-procedures"),
+    path(
+        "memories/procedures/batch-delete/",
+        memory.ProcedureBatchDeleteView.as_view(),
+        name="memory-procedures-batch-delete",
+    ),
+    path("memories/users/", memory.MemoryUserListView.as_view(), name="memory-users"),
+    path(
+        "memories/users/batch-delete/",
+        memory.MemoryUserBatchDeleteView.as_view(),
+        name="memory-users-batch-delete",
+    ),
 ]

@@ -17,3 +17,8 @@ class AgentsConfig(AppConfig):
 
         for package in self.component_packages:
             registry.autodiscover(package)
+        from pipelit import events
+
+        from .selectors.epics import epic_subscribable
+
+        events.register_channel_authorizer("epic", epic_subscribable)

@@ -5,9 +5,10 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .errors import LLMCallError
-from .models_api import credential_test, list_models
 from .selectors import llm_credential_get
+
+# The provider SDKs (~100 MB with LangChain) load on the first test/models call, not at URLconf import:
+# the web process should not carry them until someone asks a provider something.
 
 
 class CredentialTestInput(serializers.Serializer):
@@ -21,6 +22,8 @@ class LLMCredentialTestView(APIView):
         credential = llm_credential_get(credential_id=credential_id)
         data = CredentialTestInput(data=request.data if isinstance(request.data, dict) else {})
         data.is_valid(raise_exception=True)
+        from .models_api import credential_test
+
         result = credential_test(credential, model=data.validated_data.get("model") or None)
         body = {"ok": result.ok, "error": result.error}
         if result.error_code:
@@ -32,6 +35,9 @@ class LLMCredentialModelsView(APIView):
     """GET: [{"id", "name"}]; 502 with `detail` and `error_code` when the provider cannot answer."""
 
     def get(self, request, credential_id: int):
+        from .errors import LLMCallError
+        from .models_api import list_models
+
         credential = llm_credential_get(credential_id=credential_id)
         try:
             models = list_models(credential)

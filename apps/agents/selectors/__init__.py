@@ -1,6 +1,21 @@
 """Reads of the agents app."""
 
 from .credentials import credential_get, credential_list, credential_model_for
+from .epics import (
+    epic_get,
+    epic_list,
+    epic_subscribable,
+    epic_user_can_see,
+    epic_visible_q,
+    task_get,
+    task_list,
+)
+from .memory import (
+    memory_episode_list,
+    memory_fact_list,
+    memory_procedure_list,
+    memory_user_list,
+)
 from .users import (
     admin_count,
     agent_key_prefix,
@@ -29,6 +44,17 @@ __all__ = [
     "credential_get",
     "credential_list",
     "credential_model_for",
+    "epic_get",
+    "epic_list",
+    "epic_subscribable",
+    "epic_user_can_see",
+    "epic_visible_q",
+    "memory_episode_list",
+    "memory_fact_list",
+    "memory_procedure_list",
+    "memory_user_list",
+    "task_get",
+    "task_list",
     "user_get",
     "user_get_by_username",
     "user_get_mfa_pending",

@@ -1,10 +1,12 @@
 """Reads about people, agents and their API keys."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from ..models import ApiKey, Role, User
 from ..models.users import hash_key
@@ -13,16 +15,49 @@ from ..models.users import hash_key
 LAST_USED_RESOLUTION = timedelta(seconds=60)
 
 
-def api_key_authenticate(*, raw_key: str) -> ApiKey | None:
-    api_key = (
-        ApiKey.objects.usable()
-        .select_related("user")
-        .filter(key_hash=hash_key(raw_key), user__is_active=True)
-        .first()
+@lru_cache(maxsize=1)
+def _authenticate_sql() -> str:
+    """One hand-written query: the ORM spent ~2.5 ms per request compiling the select_related version."""
+    user_cols = ", ".join(f'u."{field.column}"' for field in User._meta.concrete_fields)
+    return (
+        f'SELECT {user_cols}, k."id" AS "_key_id", k."name" AS "_key_name", k."prefix" AS "_key_prefix", '
+        f'k."created_at" AS "_key_created_at", k."expires_at" AS "_key_expires_at", '
+        f'k."last_used_at" AS "_key_last_used_at" '
+        f'FROM "{ApiKey._meta.db_table}" k JOIN "{User._meta.db_table}" u ON u."id" = k."user_id" '
+        f'WHERE k."key_hash" = %s AND k."is_active" AND u."is_active" '
+        f'AND (k."expires_at" IS NULL OR k."expires_at" > %s)'
     )
-    if api_key is None:
-        return None
+
+
+def _aware(value):
+    """Extra columns of a raw query skip the field converters: SQLite hands back text, naive in UTC."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if isinstance(value, datetime) and timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
+
+
+def api_key_authenticate(*, raw_key: str) -> ApiKey | None:
+    """The usable key (with its active user attached) for a raw bearer key, or None."""
     now = timezone.now()
+    key_hash = hash_key(raw_key)
+    user = next(iter(User.objects.raw(_authenticate_sql(), [key_hash, now])), None)
+    if user is None:
+        return None
+    api_key = ApiKey(
+        id=user._key_id,
+        user=user,
+        name=user._key_name,
+        prefix=user._key_prefix,
+        key_hash=key_hash,
+        is_active=True,
+        created_at=_aware(user._key_created_at),
+        expires_at=_aware(user._key_expires_at),
+        last_used_at=_aware(user._key_last_used_at),
+    )
+    api_key._state.adding = False
+    api_key._state.db = user._state.db
     if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now

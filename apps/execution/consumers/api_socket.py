@@ -81,7 +81,8 @@ class ApiSocketConsumer(AsyncWebsocketConsumer):
 
     async def pipelit_event(self, message):
         """Group message from events.broadcast: forward as it comes, no batching, no sleeping."""
-        await self.send(text_data=json.dumps(message["event"], default=str))
+        text = message.get("text")
+        await self.send(text_data=text if text is not None else json.dumps(message["event"], default=str))
 
     async def _send(self, payload: dict):
         await self.send(text_data=json.dumps(payload))

@@ -16,7 +16,6 @@ from pipelit import events
 
 from .. import cancel_flags
 from ..models import ACTIVE_STATUSES, ExecutionStatus, WorkflowExecution
-from ..orchestrator import run_graph
 from ..reporting import DbReporter, execution_channels, jsonable
 from ..snapshots import graph_snapshot
 
@@ -95,6 +94,8 @@ def execution_run(*, execution_id: str) -> WorkflowExecution | None:
             "trigger_node_id": execution.trigger_node_key,
         },
     )
+    from ..orchestrator import run_graph  # LangGraph loads in workers only, not in web or beat
+
     snapshot = graph_snapshot(workflow=execution.workflow)
     reporter = DbReporter(execution, {n.node_id: n.component_type for n in snapshot.nodes})
     outcome = run_graph(

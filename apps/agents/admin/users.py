@@ -12,8 +12,8 @@ from polymorphic.admin import (
 
 from pipelit import crypto
 
-from . import errors, selectors, services
-from .models import (
+from .. import errors, selectors, services
+from ..models import (
     ApiKey,
     Credential,
     GatewayCredential,
