@@ -28,7 +28,7 @@ def test_create_llm_credential_shows_only_the_mask(page, asgi_server, transactio
     expect(page.get_by_label("API key")).to_have_value("")
 
     page.get_by_role("button", name="Test Local LLM").click()
-    expect(page.get_by_text("“Local LLM” works.")).to_be_visible()
+    expect(page.get_by_text("“Local LLM” works.")).to_be_visible(timeout=20_000)  # a real provider call
 
     page.get_by_role("button", name="Delete Local LLM").click()
     page.get_by_role("dialog", name="Please confirm").get_by_role("button", name="Delete").click()
