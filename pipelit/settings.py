@@ -219,6 +219,8 @@ PIPELIT_CREDENTIAL_MODEL = "agents.Credential"
 PIPELIT_WS_PING_INTERVAL = float(os.environ.get("PIPELIT_WS_PING_INTERVAL", "30"))
 PIPELIT_WS_PONG_TIMEOUT = float(os.environ.get("PIPELIT_WS_PONG_TIMEOUT", "10"))
 # Telegram Bot API root (tests point it at a loopback fake); calls go to <base>/bot<token>/<method>.
+# How often beat sends `pipelit.schedules_tick` (the finest schedule resolution), in seconds.
+PIPELIT_SCHEDULE_TICK_SECONDS = int(os.environ.get("PIPELIT_SCHEDULE_TICK_SECONDS", "1"))
 TELEGRAM_API_BASE = os.environ.get("TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/")
 # Largest webhook body accepted (bytes); bigger requests get 413 and start nothing.
 PIPELIT_WEBHOOK_MAX_BYTES = int(os.environ.get("PIPELIT_WEBHOOK_MAX_BYTES", str(1024 * 1024)))

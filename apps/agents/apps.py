@@ -22,3 +22,10 @@ class AgentsConfig(AppConfig):
         from .selectors.epics import epic_subscribable
 
         events.register_channel_authorizer("epic", epic_subscribable)
+
+        from apps.execution.hooks import on_execution_finished
+
+        from .services.execution_hooks import charge_linked_tasks, log_episode
+
+        on_execution_finished(log_episode)
+        on_execution_finished(charge_linked_tasks)

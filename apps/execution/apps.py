@@ -20,3 +20,21 @@ class ExecutionConfig(AppConfig):
         from .selectors import execution_subscribable
 
         events.register_channel_authorizer("execution", execution_subscribable)
+        self._wire_schedules()
+
+    def _wire_schedules(self) -> None:
+        from celery.signals import beat_init
+
+        from .hooks import on_execution_finished
+        from .services import schedules, telegram
+
+        on_execution_finished(schedules.schedule_execution_finished)
+        on_execution_finished(telegram.telegram_reply_on_finish)
+        beat_init.connect(_ensure_tick_entry, weak=False, dispatch_uid="pipelit-schedules-tick")
+
+
+def _ensure_tick_entry(**_kwargs) -> None:
+    """Every beat start makes sure the single `pipelit.schedules_tick` PeriodicTask exists."""
+    from .services.schedules import tick_entry_ensure
+
+    tick_entry_ensure()

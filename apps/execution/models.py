@@ -96,3 +96,79 @@ class ExecutionLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.node_id}: {self.status}"
+
+
+class ScheduleStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    DONE = "done", "Done"
+    DEAD = "dead", "Dead"
+
+
+class ScheduledJob(models.Model):
+    """A recurring run of a workflow through one of its trigger_schedule nodes.
+
+    The semantics (next run, backoff, transitions) live in apps.execution.scheduling; this row is its
+    stored state. Beat fires one `pipelit.schedules_tick` entry (a django-celery-beat PeriodicTask)
+    that claims due jobs; see apps.execution.services.schedules.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True, default="")
+    workflow = models.ForeignKey(
+        "workflows.Workflow", on_delete=models.CASCADE, related_name="scheduled_jobs"
+    )
+    # Deleting the trigger_schedule node deletes its job.
+    trigger_node = models.ForeignKey(
+        "workflows.WorkflowNode", on_delete=models.CASCADE, related_name="scheduled_jobs"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    interval_seconds = models.PositiveIntegerField()
+    cron = models.CharField(max_length=255, blank=True, default="")
+    timezone = models.CharField(max_length=64, default="UTC")
+    total_repeats = models.PositiveIntegerField(default=0)
+    max_retries = models.PositiveIntegerField(default=3)
+    timeout_seconds = models.PositiveIntegerField(default=600)
+    trigger_payload = models.JSONField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=ScheduleStatus.choices, default=ScheduleStatus.ACTIVE)
+    anchor_at = models.DateTimeField()
+    current_repeat = models.PositiveIntegerField(default=0)
+    current_retry = models.PositiveIntegerField(default=0)
+    run_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    next_run_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "next_run_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.status})"
+
+
+class ScheduledRun(models.Model):
+    """One fired tick of a job. The unique (job, tick) key makes each tick fire at most once, whichever
+    beat process or tick task gets there first."""
+
+    job = models.ForeignKey(ScheduledJob, on_delete=models.CASCADE, related_name="runs")
+    tick = models.DateTimeField()
+    execution = models.OneToOneField(
+        WorkflowExecution, null=True, blank=True, on_delete=models.SET_NULL, related_name="scheduled_run"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, blank=True, default="")  # success | failure
+
+    class Meta:
+        ordering = ["-tick"]
+        constraints = [models.UniqueConstraint(fields=["job", "tick"], name="scheduled_run_once_per_tick")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id} @ {self.tick.isoformat()}"

@@ -2,6 +2,7 @@
 
 import pytest
 
+from apps.agents.models import MemoryEpisode
 from apps.execution.models import ExecutionLog, WorkflowExecution
 from tests.execution.builders import build_workflow, code_chain
 from tests.support.worker import wait_until
@@ -39,6 +40,8 @@ def test_five_code_nodes_complete_with_final_output_and_six_logs(api_client, cel
     assert all(log.status == "success" for log in logs)
     assert logs[1].output == {"output": 1}
     assert execution.duration_ms is not None and execution.started_at and execution.completed_at
+    # The agents app's finish hook left one memory episode behind.
+    wait_until(lambda: MemoryEpisode.objects.filter(execution=execution).exists())
 
 
 def test_switch_runs_the_matching_branch_and_skips_the_other(api_client, celery_worker):

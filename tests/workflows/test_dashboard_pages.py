@@ -214,3 +214,10 @@ def test_import_reports_bad_files_and_writes_nothing(client, user):
     assert response.status_code == 422 and "Nothing was imported" in response.content.decode()
     assert "HX-Trigger" not in response
     assert not Workflow.objects.exists()
+
+
+def test_import_route_wins_over_the_editor_page_route():
+    from django.urls import resolve
+
+    assert resolve("/workflows/import/").func.__name__ == "workflow_import"
+    assert resolve("/workflows/some-flow/").url_name == "page"

@@ -1,9 +1,9 @@
 """Every graph mutation reaches `workflow:<slug>` subscribers through the real Channels layer (Redis)."""
 
+import asyncio
 import uuid
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from pipelit.events import group_for
@@ -13,25 +13,25 @@ pytestmark = pytest.mark.django_db
 
 
 class Listener:
-    """Joins the Channels group of a workflow channel and reads events off Redis."""
+    """Joins the Channels group of a workflow channel and reads events off Redis.
+
+    All calls run on one private event loop: the pub/sub layer only delivers to channels created on
+    the loop that listens."""
 
     def __init__(self, slug: str):
+        self.loop = asyncio.new_event_loop()
         self.layer = get_channel_layer()
         self.group = group_for(f"workflow:{slug}")
-        self.channel = async_to_sync(self.layer.new_channel)()
-        async_to_sync(self.layer.group_add)(self.group, self.channel)
+        self.channel = self.loop.run_until_complete(self.layer.new_channel())
+        self.loop.run_until_complete(self.layer.group_add(self.group, self.channel))
 
     def receive(self, timeout: float = 5.0) -> dict:
-        async def _receive():
-            import asyncio
-
-            return await asyncio.wait_for(self.layer.receive(self.channel), timeout)
-
-        message = async_to_sync(_receive)()
+        message = self.loop.run_until_complete(asyncio.wait_for(self.layer.receive(self.channel), timeout))
         return message["event"]
 
     def close(self):
-        async_to_sync(self.layer.group_discard)(self.group, self.channel)
+        self.loop.run_until_complete(self.layer.group_discard(self.group, self.channel))
+        self.loop.close()
 
 
 @pytest.fixture

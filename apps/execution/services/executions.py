@@ -15,6 +15,7 @@ from apps.workflows.models import Workflow, WorkflowNode
 from pipelit import events
 
 from .. import cancel_flags
+from ..hooks import run_finish_hooks
 from ..models import ACTIVE_STATUSES, ExecutionStatus, WorkflowExecution
 from ..reporting import DbReporter, execution_channels, jsonable
 from ..snapshots import graph_snapshot
@@ -128,6 +129,7 @@ def execution_finalize(*, execution: WorkflowExecution, outcome) -> WorkflowExec
     execution.refresh_from_db()
     if updated:
         _broadcast_finish(execution)
+        run_finish_hooks(execution)
     return execution
 
 
@@ -160,6 +162,7 @@ def execution_cancel(*, execution: WorkflowExecution) -> WorkflowExecution:
     execution_id = str(locked.execution_id)
     transaction.on_commit(lambda: cancel_flags.request_cancel(execution_id))
     transaction.on_commit(lambda: _broadcast_finish(locked))
+    transaction.on_commit(lambda: run_finish_hooks(locked))
     for child in locked.child_executions.filter(status__in=ACTIVE_STATUSES):
         execution_cancel(execution=child)
     return locked
