@@ -22,6 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("apps.agents.urls")),
     path("", include("apps.execution.urls")),
-    path("", include("apps.workflows.urls_editor")),
+    # The dashboard's routes first: `workflows/import/` must win over the editor's `workflows/<slug>/`.
     path("", include("apps.workflows.urls")),
+    path("", include("apps.workflows.urls_editor")),
 ]

@@ -1,4 +1,4 @@
-"""Page routes of this app: sign in/out, first-run setup, home."""
+"""Page routes of this app: sign in/out, first-run setup, credentials (the home page is the workflows dashboard)."""
 
 from django.urls import path
 
@@ -9,5 +9,8 @@ urlpatterns = [
     path("login/mfa/", views.login_mfa, name="login-mfa"),
     path("logout/", views.LogoutPageView.as_view(), name="logout"),
     path("setup/", views.setup, name="setup"),
-    path("", views.home, name="home"),
+    path("credentials/", views.credentials_page, name="credentials"),
+    path("credentials/form/", views.credential_form, name="credential-form"),
+    path("credentials/<int:credential_id>/delete/", views.credential_delete, name="credential-delete"),
+    path("credentials/<int:credential_id>/test/", views.credential_test, name="credential-test"),
 ]

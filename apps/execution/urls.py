@@ -1,3 +1,13 @@
-"""Page routes of this app."""
+"""Page routes of this app: the executions list and detail pages."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("executions/", views.executions_page, name="executions"),
+    path("executions/delete/", views.executions_delete, name="executions-delete"),
+    path("executions/<uuid:execution_id>/", views.execution_detail, name="execution-page"),
+    path("executions/<uuid:execution_id>/cancel/", views.execution_cancel, name="execution-page-cancel"),
+    path("executions/<uuid:execution_id>/resume/", views.execution_resume, name="execution-page-resume"),
+]

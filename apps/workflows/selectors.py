@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -321,3 +322,24 @@ def workflow_subscribable(user, slug: str) -> bool:
         .filter(workflow_visible_q(user) | Q(is_public=True))
         .exists()
     )
+
+
+def workflow_search(*, user, query: str = "", tag: str = "") -> QuerySet[Workflow]:
+    """`workflow_list` narrowed by a name/slug/description search and one tag."""
+    workflows = workflow_list(user=user)
+    if query:
+        workflows = workflows.filter(
+            Q(name__icontains=query) | Q(slug__icontains=query) | Q(description__icontains=query)
+        )
+    if tag:
+        if connections[DEFAULT_DB_ALIAS].features.supports_json_field_contains:
+            workflows = workflows.filter(tags__contains=[tag])
+        else:  # SQLite: match the JSON text of the list, quotes included, so "ai" does not match "aim"
+            workflows = workflows.filter(tags__icontains=json.dumps(tag))
+    return workflows
+
+
+def workflow_tags(*, user) -> list[str]:
+    """Every tag used on the user's live workflows, sorted."""
+    lists = Workflow.objects.alive().filter(workflow_visible_q(user)).values_list("tags", flat=True)
+    return sorted({tag for tags in lists if isinstance(tags, list) for tag in tags if isinstance(tag, str)})

@@ -20,7 +20,8 @@ def test_login_form_lands_on_home_showing_the_username(page, asgi_server, transa
     page.get_by_label("Password").fill("password123")
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{asgi_server.url}/")
-    expect(page.get_by_role("heading", name="Welcome, dana")).to_be_visible()
+    expect(page.get_by_role("heading", name="Workflows", exact=True)).to_be_visible()
+    expect(page.get_by_text("Welcome, dana.")).to_be_visible()
     expect(page.get_by_test_id("current-username")).to_have_text("dana")
 
 
@@ -77,7 +78,7 @@ def test_first_visit_without_users_goes_to_setup_and_creates_the_admin(page, fre
     page.get_by_label("Confirm password").fill("first-admin-pass")
     page.get_by_role("button", name="Create admin account").click()
     expect(page).to_have_url(f"{fresh_server.url}/")
-    expect(page.get_by_role("heading", name="Welcome, founder")).to_be_visible()
+    expect(page.get_by_text("Welcome, founder.")).to_be_visible()
     # Sign out through the user menu (a POST form).
     page.get_by_label("User menu for founder").click()
     page.get_by_role("button", name="Sign out").click()

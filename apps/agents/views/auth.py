@@ -1,20 +1,19 @@
-"""Pages: sign in (password, then TOTP when enabled), sign out, first-run setup, the home page."""
+"""Pages: sign in (password, then TOTP when enabled), sign out, first-run setup."""
 
 import time
 from urllib.parse import urlencode
 
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from . import errors, selectors, services
-from .forms import MfaCodeForm, SetupForm
-from .models import User
+from .. import errors, selectors, services
+from ..forms import MfaCodeForm, SetupForm
+from ..models import User
 
 MFA_SESSION_KEY = "mfa_pending"
 MFA_STEP_SECONDS = 300
@@ -86,12 +85,3 @@ def setup(request):
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("home")
     return render(request, "agents/setup.html", {"form": form})
-
-
-@login_required
-def home(request):
-    context = {
-        "active_key_count": selectors.api_key_usable_count(user=request.user),
-        "credential_count": selectors.credential_list().count(),
-    }
-    return render(request, "agents/home.html", context)

@@ -1,0 +1,15 @@
+"""Pages of the agents app: sign in/out, first-run setup, credentials."""
+
+from .auth import LoginPageView, LogoutPageView, login_mfa, setup
+from .credentials import credential_delete, credential_form, credential_test, credentials_page
+
+__all__ = [
+    "LoginPageView",
+    "LogoutPageView",
+    "credential_delete",
+    "credential_form",
+    "credential_test",
+    "credentials_page",
+    "login_mfa",
+    "setup",
+]
