@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 
 from apps.workflows.models import Workflow
 from apps.workflows.selectors import workflow_visible_q
 
-from .models import ExecutionLog, WorkflowExecution
+from .models import ExecutionLog, ScheduledJob, WorkflowExecution
 
 
 def _visible_workflow_ids(user):
@@ -60,3 +61,23 @@ def execution_visible(*, user, execution_id: str) -> bool:
     except Http404:
         return False
     return True
+
+
+def schedule_list(*, user) -> QuerySet[ScheduledJob]:
+    """Scheduled jobs of the workflows `user` may see, newest first."""
+    workflows = Workflow.objects.alive().filter(workflow_visible_q(user)).values("pk")
+    return (
+        ScheduledJob.objects.filter(workflow__in=workflows)
+        .select_related("trigger_node", "workflow")
+        .order_by("-created_at", "pk")
+    )
+
+
+def schedule_get_for_user(*, user, job_id) -> ScheduledJob:
+    try:
+        job = schedule_list(user=user).filter(pk=job_id).first()
+    except (ValueError, DjangoValidationError):  # not a UUID
+        job = None
+    if job is None:
+        raise Http404("Scheduled job not found.")
+    return job

@@ -1,4 +1,4 @@
-"""Page routes of this app: the executions list and detail pages."""
+"""Page routes of this app: executions list and detail, schedules."""
 
 from django.urls import path
 
@@ -10,4 +10,9 @@ urlpatterns = [
     path("executions/<uuid:execution_id>/", views.execution_detail, name="execution-page"),
     path("executions/<uuid:execution_id>/cancel/", views.execution_cancel, name="execution-page-cancel"),
     path("executions/<uuid:execution_id>/resume/", views.execution_resume, name="execution-page-resume"),
+    path("schedules/", views.schedules_page, name="schedules"),
+    path("schedules/<uuid:job_id>/pause/", views.schedule_action, {"action": "pause"}, name="schedule-pause"),
+    path(
+        "schedules/<uuid:job_id>/resume/", views.schedule_action, {"action": "resume"}, name="schedule-resume"
+    ),
 ]

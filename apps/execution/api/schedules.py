@@ -4,7 +4,6 @@ owns or collaborates on."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -17,6 +16,7 @@ from pipelit.api import UnprocessableEntity, paginate
 
 from ..models import ScheduledJob, ScheduleStatus
 from ..scheduling import ScheduleError, ScheduleTransitionError
+from ..selectors import schedule_get_for_user, schedule_list
 from ..services import schedules as services
 
 
@@ -90,25 +90,6 @@ def _schedule_error(exc: ScheduleError) -> UnprocessableEntity:
     return UnprocessableEntity([{"loc": ["body", exc.field], "msg": exc.message, "type": "value_error"}])
 
 
-def visible_jobs(user):
-    workflows = Workflow.objects.alive().filter(workflow_visible_q(user)).values("pk")
-    return (
-        ScheduledJob.objects.filter(workflow__in=workflows)
-        .select_related("trigger_node")
-        .order_by("-created_at", "pk")
-    )
-
-
-def job_get(user, job_id) -> ScheduledJob:
-    try:
-        job = visible_jobs(user).filter(pk=job_id).first()
-    except (ValueError, DjangoValidationError):  # not a UUID
-        job = None
-    if job is None:
-        raise Http404("Scheduled job not found.")
-    return job
-
-
 def _resolve_node(workflow: Workflow, node_id: str | None) -> WorkflowNode:
     nodes = WorkflowNode.objects.filter(workflow=workflow)
     node = nodes.filter(node_id=node_id).first() if node_id else None
@@ -132,7 +113,7 @@ def _resolve_node(workflow: Workflow, node_id: str | None) -> WorkflowNode:
 
 class ScheduleListView(APIView):
     def get(self, request):
-        jobs = visible_jobs(request.user)
+        jobs = schedule_list(user=request.user)
         status_filter = request.query_params.get("status")
         if status_filter:
             if status_filter not in ScheduleStatus.values:
@@ -164,17 +145,17 @@ class ScheduleListView(APIView):
 class ScheduleBatchDeleteView(APIView):
     def post(self, request):
         data = _validated(ScheduleBatchDeleteSerializer, request.data)
-        jobs = visible_jobs(request.user).filter(pk__in=data["schedule_ids"])
+        jobs = schedule_list(user=request.user).filter(pk__in=data["schedule_ids"])
         services.schedule_batch_delete(jobs=ScheduledJob.objects.filter(pk__in=jobs.values("pk")))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ScheduleDetailView(APIView):
     def get(self, request, job_id):
-        return Response(serialize_schedule(job_get(request.user, job_id)))
+        return Response(serialize_schedule(schedule_get_for_user(user=request.user, job_id=job_id)))
 
     def patch(self, request, job_id):
-        job = job_get(request.user, job_id)
+        job = schedule_get_for_user(user=request.user, job_id=job_id)
         changes = _validated(_ScheduleFields, request.data, partial=True)
         if "timezone" in changes:
             changes["timezone_name"] = changes.pop("timezone")
@@ -185,7 +166,7 @@ class ScheduleDetailView(APIView):
         return Response(serialize_schedule(job))
 
     def delete(self, request, job_id):
-        services.schedule_delete(job=job_get(request.user, job_id))
+        services.schedule_delete(job=schedule_get_for_user(user=request.user, job_id=job_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -198,13 +179,13 @@ def _transition(action, job: ScheduledJob) -> ScheduledJob:
 
 class SchedulePauseView(APIView):
     def post(self, request, job_id):
-        job = _transition(services.schedule_pause, job_get(request.user, job_id))
+        job = _transition(services.schedule_pause, schedule_get_for_user(user=request.user, job_id=job_id))
         return Response(serialize_schedule(job))
 
 
 class ScheduleResumeView(APIView):
     def post(self, request, job_id):
-        job = _transition(services.schedule_resume, job_get(request.user, job_id))
+        job = _transition(services.schedule_resume, schedule_get_for_user(user=request.user, job_id=job_id))
         return Response(serialize_schedule(job))
 
 
