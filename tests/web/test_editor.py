@@ -34,7 +34,8 @@ def drop_from_palette(page, display_name, x, y):
     page.get_by_role("button", name=f"Add {display_name}").drag_to(
         page.locator("#canvas"), target_position={"x": x, "y": y}
     )
-    expect(page.locator(".node")).to_have_count(before + 1)
+    # The first mutation on a fresh server can be slow on a busy CI machine.
+    expect(page.locator(".node")).to_have_count(before + 1, timeout=20_000)
     return page.locator(".node").nth(before)
 
 
