@@ -7,6 +7,7 @@ use them must also request `transactional_db` so their rows are committed and vi
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -172,3 +173,41 @@ def celery_worker(django_db_setup, django_db_blocker):
 @pytest.fixture
 def live_url(asgi_server, transactional_db) -> str:
     return asgi_server.url
+
+
+def worker_node_name(process: ManagedProcess) -> str:
+    return process.cmd[process.cmd.index("-n") + 1].replace("%h", socket.gethostname())
+
+
+def wait_worker_idle(process: ManagedProcess, timeout: float = 20) -> None:
+    """Block until the worker has no active or reserved task (e.g. finish hooks still writing).
+
+    Flushing the test database while a task holds row locks deadlocks on PostgreSQL."""
+    import time
+
+    from pipelit.celery import app
+
+    name = worker_node_name(process)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.proc.poll() is None:
+        busy = False
+        for method in ("active", "reserved"):
+            replies = app.control.broadcast(method, reply=True, timeout=1, limit=1, destination=[name]) or []
+            busy = busy or any(tasks for reply in replies for tasks in reply.values())
+        if not busy:
+            return
+        time.sleep(0.1)
+
+
+@pytest.fixture(autouse=True)
+def _worker_idle_before_flush(request):
+    """Tests that use the worker wait for it to go idle before their database is flushed."""
+    if "celery_worker" not in request.fixturenames:
+        yield
+        return
+    worker = request.getfixturevalue("celery_worker")
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
+        request.getfixturevalue("transactional_db")  # set up first, so flushed after we waited
+    yield
+    wait_worker_idle(worker)
