@@ -40,6 +40,7 @@ def child_env(**extra) -> dict:
     env["DATABASE_URL"] = test_database_url()
     env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
     env["PYTHONUNBUFFERED"] = "1"
+    env["DJANGO_SETTINGS_MODULE"] = "tests.support.child_settings"
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     env.update(extra)
     return env

@@ -1,0 +1,6 @@
+"""Settings of the test suite's subprocesses: the product's, plus the test-only child app."""
+
+from pipelit.settings import *  # noqa: F403
+from pipelit.settings import INSTALLED_APPS
+
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.support.child_app"]
