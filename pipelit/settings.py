@@ -3,6 +3,7 @@
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlparse
 
 import dj_database_url
 from cryptography.fernet import Fernet
@@ -145,10 +146,12 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 # Pub/sub layer: a group_send is one PUBLISH, and each daphne process subscribes once per group and
 # fans out to its own sockets locally (the list-based layer copies every event into every socket's
 # queue in Redis, which does not scale to hundreds of sockets on one workflow).
+# Pub/sub channels are server-wide, not per database number: the prefix carries the database number so
+# two stacks on one Redis (e.g. `make run` on /0 and the tests on /9) never see each other's events.
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL]},
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": f"pipelit{urlparse(REDIS_URL).path or '/0'}"},
     }
 }
 
