@@ -23,6 +23,9 @@ from typing import Any
 
 from django.conf import settings
 
+# Our own types in the graph state that the saver may deserialize (besides LangGraph's safe list).
+ALLOWED_TYPES = [("apps.execution.results", "NodeResult"), ("apps.execution.results", "NodeStatus")]
+
 _lock = threading.Lock()
 _saver: Any = None
 _pid: int | None = None
@@ -67,6 +70,12 @@ def sqlite_path() -> Path:
     return Path(settings.VAR_DIR) / f"checkpoints-{name}.sqlite3"
 
 
+def serde():
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
+    return JsonPlusSerializer(allowed_msgpack_modules=list(ALLOWED_TYPES))
+
+
 def _create():
     if settings.IS_POSTGRES:
         return _create_postgres()
@@ -80,7 +89,7 @@ def _create_sqlite():
     conn = sqlite3.connect(str(sqlite_path()), check_same_thread=False, timeout=30, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
-    saver = SqliteSaver(conn)
+    saver = SqliteSaver(conn, serde=serde())
     saver.setup()
     return saver, conn
 
@@ -97,7 +106,7 @@ def _create_postgres():
         kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
         open=True,
     )
-    saver = PostgresSaver(pool)
+    saver = PostgresSaver(pool, serde=serde())
     saver.setup()
     return saver, pool
 
