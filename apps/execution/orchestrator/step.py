@@ -14,6 +14,7 @@ from apps.execution import expressions
 from apps.execution.context import NodeContext
 from apps.execution.graph import NodeSnapshot
 from apps.execution.orchestrator.fan_in import liveness
+from apps.execution.orchestrator.interrupts import WAIT, await_resume, pause_directive
 from apps.execution.orchestrator.output import apply_output
 from apps.execution.orchestrator.run_context import CONFIG_KEY, RunContext
 from apps.execution.results import NodeError, NodeResult, NodeStatus
@@ -22,7 +23,6 @@ from apps.workflows.registry import UnknownNodeType
 
 TIMEOUT_CODE = "ExecutionTimeoutError"
 CANCELLED_CODE = "ExecutionCancelled"
-PAUSED = "interrupted"
 
 
 def make_step(node: NodeSnapshot, topology: Topology, snapshot_nodes: dict[str, NodeSnapshot]):
@@ -44,8 +44,6 @@ def make_step(node: NodeSnapshot, topology: Topology, snapshot_nodes: dict[str, 
         if node_id in run.preset:
             return _replay(run, node_id, run.preset[node_id])
         halt = state.get("halt") or _boundary_halt(run, node_id)
-        if halt and halt["status"] == PAUSED:
-            return {}  # not reported: this node runs when the execution resumes
         if halt:
             return _skip(run, node_id, f"execution {halt['status']}: {halt['error']}", halt)
         if is_trigger:
@@ -77,32 +75,6 @@ def _replay(run: RunContext, node_id: str, result: NodeResult) -> dict[str, Any]
     return update
 
 
-def _pause(run: RunContext, node: NodeSnapshot, data, metadata, timing, started_at) -> dict[str, Any] | None:
-    """`_delay_seconds` > 0 or `_interrupt` pauses the run at this node (unless it is being resumed)."""
-    directives = metadata.get("directives") or {}
-    if node.node_id == run.resumed_node:
-        return None
-    interrupt = directives.get("_interrupt")
-    seconds = None
-    if not interrupt:
-        try:
-            seconds = float(directives.get("_delay_seconds") or 0)
-        except (TypeError, ValueError):
-            return None
-        if seconds <= 0:
-            return None
-    result = _stamp(
-        NodeResult(
-            status=NodeStatus.WAITING, data=data, metadata={**metadata, **timing, "delay_seconds": seconds}
-        ),
-        started_at,
-    )
-    run.report_finished(node.node_id, result)
-    prompt = interrupt.get("prompt") if isinstance(interrupt, dict) else None
-    halt = {**_halt(PAUSED, "", "", node.node_id), "delay_seconds": seconds, "prompt": prompt}
-    return {"node_results": {node.node_id: result}, "halt": halt}
-
-
 def _boundary_halt(run: RunContext, node_id: str) -> dict[str, Any] | None:
     if run.timed_out():
         return _halt("failed", "execution exceeded max_execution_seconds", TIMEOUT_CODE, node_id)
@@ -132,6 +104,20 @@ def _execute(
     needs_resolution: bool,
     attached: MappingProxyType,
 ) -> dict[str, Any]:
+    """Run the component; a pause it asks for stops the run here (interrupts.py) until resumed."""
+    resumed = node.node_id in run.resume_nodes
+    answer = await_resume(run.resume_nodes[node.node_id]) if resumed else None
+    update = _attempt(run, node, state, inputs, needs_resolution, attached, answer, resumed)
+    pause = update.pop("_pause", None)
+    if pause is None:
+        return update
+    # Raises GraphInterrupt: the run ends `interrupted`. It returns only when a recovered run finds
+    # this pause already answered; then the component runs again with the answer.
+    answer = await_resume(pause)
+    return _attempt(run, node, state, inputs, needs_resolution, attached, answer, True)
+
+
+def _attempt(run, node, state, inputs, needs_resolution, attached, resume_input, resumed) -> dict[str, Any]:
     started_at = datetime.now(UTC)
     started = time.perf_counter()
     node_outputs = state.get("node_outputs") or {}
@@ -156,7 +142,7 @@ def _execute(
         deadline=run.deadline,
         sub_components=attached,
         sub_component_resolver=run.sub_component_resolver,
-        resume_input=run.resume_input if node.node_id == run.resumed_node else None,
+        resume_input=resume_input,
     )
     raw, error, attempts = _run_with_retries(run, node, ctx)
     timing = {
@@ -165,27 +151,33 @@ def _execute(
     }
     if error is not None:
         message, code = error
-        result = _stamp(NodeResult.failed(message, code, **timing), started_at)
-        run.report_finished(node.node_id, result)
-        return {"node_results": {node.node_id: result}, "halt": _halt("failed", message, code, node.node_id)}
+        return _fail(run, node.node_id, _stamp(NodeResult.failed(message, code, **timing), started_at))
     try:
         data, update, metadata = apply_output(node.node_id, raw)
     except Exception as exc:  # a malformed directive is the component's failure, not the engine's
-        result = _stamp(NodeResult.failed(str(exc), "invalid_output", **timing), started_at)
-        run.report_finished(node.node_id, result)
-        return {
-            "node_results": {node.node_id: result},
-            "halt": _halt("failed", str(exc), "invalid_output", node.node_id),
-        }
-    paused = _pause(run, node, data, metadata, timing, started_at)
-    if paused is not None:
-        return paused
+        failed = NodeResult.failed(str(exc), "invalid_output", **timing)
+        return _fail(run, node.node_id, _stamp(failed, started_at))
+    pause = None if resumed else pause_directive(metadata)
+    if pause is not None:
+        status = NodeStatus.WAITING if pause["reason"] == WAIT else NodeStatus.INTERRUPTED
+        extra = {"delay_seconds": pause["delay_seconds"], "reason": pause["reason"]}
+        waiting = NodeResult(status=status, data=data, metadata={**metadata, **timing, **extra})
+        run.report_finished(node.node_id, _stamp(waiting, started_at))
+        return {"_pause": pause}
     result = _stamp(
         NodeResult(status=NodeStatus.SUCCESS, data=data, metadata={**metadata, **timing}), started_at
     )
     run.report_finished(node.node_id, result)
     update["node_results"] = {node.node_id: result}
     return update
+
+
+def _fail(run: RunContext, node_id: str, result: NodeResult) -> dict[str, Any]:
+    run.report_finished(node_id, result)
+    return {
+        "node_results": {node_id: result},
+        "halt": _halt("failed", result.error or "", result.error_code or "", node_id),
+    }
 
 
 def _stamp(result: NodeResult, started_at: datetime) -> NodeResult:
