@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
-from datetime import UTC, datetime
-from types import MappingProxyType
+from datetime import datetime
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 
-from apps.execution import expressions
-from apps.execution.context import NodeContext
 from apps.execution.graph import NodeSnapshot
 from apps.execution.orchestrator.fan_in import liveness
-from apps.execution.orchestrator.output import apply_output
+from apps.execution.orchestrator.invoke import STATE_VIEW_KEYS, Scope, invoke
 from apps.execution.orchestrator.run_context import CONFIG_KEY, RunContext
-from apps.execution.results import NodeError, NodeResult, NodeStatus
+from apps.execution.results import NodeResult, NodeStatus
 from apps.execution.topology import Topology
-from apps.workflows.registry import UnknownNodeType
 
 TIMEOUT_CODE = "ExecutionTimeoutError"
 CANCELLED_CODE = "ExecutionCancelled"
@@ -29,13 +24,6 @@ def make_step(node: NodeSnapshot, topology: Topology, snapshot_nodes: dict[str, 
     """The LangGraph node function for `node`; runtime things come from config["configurable"]."""
     node_id = node.node_id
     is_trigger = node_id == topology.trigger_node_id
-    needs_resolution = expressions.needs_resolution(node.config)
-    attached = MappingProxyType(
-        {
-            label: tuple(snapshot_nodes[i] for i in ids)
-            for label, ids in topology.sub_components.get(node_id, {}).items()
-        }
-    )
 
     def step(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
         run: RunContext = config["configurable"][CONFIG_KEY]
@@ -59,7 +47,7 @@ def make_step(node: NodeSnapshot, topology: Topology, snapshot_nodes: dict[str, 
             inputs = {src: outputs.get(src, {}) for src in live.live_sources}
             shown_input = inputs
         run.report_running(node_id, shown_input)
-        return _execute(run, node, state, inputs, needs_resolution, attached)
+        return _execute(run, node, state, inputs, topology, snapshot_nodes)
 
     step.__name__ = f"step_{node_id}"
     return step
@@ -129,95 +117,33 @@ def _execute(
     node: NodeSnapshot,
     state: dict[str, Any],
     inputs: dict[str, Any],
-    needs_resolution: bool,
-    attached: MappingProxyType,
+    topology: Topology,
+    snapshot_nodes: dict[str, NodeSnapshot],
 ) -> dict[str, Any]:
-    started_at = datetime.now(UTC)
-    started = time.perf_counter()
-    node_outputs = state.get("node_outputs") or {}
-    trigger = state.get("trigger") or {}
-    config = node.config
-    if needs_resolution:
-        context = expressions.build_context(node_outputs=node_outputs, trigger=trigger)
-        config = expressions.resolve_value(config, context)
-    ctx = NodeContext(
-        node_id=node.node_id,
-        component_type=node.component_type,
-        config=config,
-        inputs=MappingProxyType(inputs),
-        trigger=trigger,
-        node_outputs=MappingProxyType(node_outputs),
-        execution_id=run.execution_id,
-        workflow_slug=run.workflow_slug,
-        trigger_node_id=run.trigger_node_id,
-        state=MappingProxyType(
-            {k: state.get(k) for k in ("route", "routes", "user_context", "variables", "messages")}
-        ),
-        deadline=run.deadline,
-        sub_components=attached,
-        sub_component_resolver=run.sub_component_resolver,
-        resume_input=run.resume_input if node.node_id == run.resumed_node else None,
+    scope = Scope(
+        node_outputs=state.get("node_outputs") or {},
+        trigger=state.get("trigger") or {},
+        state={k: state.get(k) for k in STATE_VIEW_KEYS},
     )
-    raw, error, attempts = _run_with_retries(run, node, ctx)
-    timing = {
-        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-        "retry_count": attempts - 1,
-    }
-    if error is not None:
-        message, code = error
-        result = _stamp(NodeResult.failed(message, code, **timing), started_at)
+    inv = invoke(run, node, topology, snapshot_nodes, scope, inputs)
+    if inv.error is not None:
+        message, code = inv.error
+        result = _stamp(NodeResult.failed(message, code, **inv.timing), inv.started_at)
         run.report_finished(node.node_id, result)
-        return {"node_results": {node.node_id: result}, "halt": _halt("failed", message, code, node.node_id)}
-    try:
-        data, update, metadata = apply_output(node.node_id, raw)
-    except Exception as exc:  # a malformed directive is the component's failure, not the engine's
-        result = _stamp(NodeResult.failed(str(exc), "invalid_output", **timing), started_at)
-        run.report_finished(node.node_id, result)
-        return {
-            "node_results": {node.node_id: result},
-            "halt": _halt("failed", str(exc), "invalid_output", node.node_id),
-        }
-    paused = _pause(run, node, data, metadata, timing, started_at)
+        status = "cancelled" if code == CANCELLED_CODE else "failed"
+        return {"node_results": {node.node_id: result}, "halt": _halt(status, message, code, node.node_id)}
+    paused = _pause(run, node, inv.data, inv.metadata, inv.timing, inv.started_at)
     if paused is not None:
         return paused
     result = _stamp(
-        NodeResult(status=NodeStatus.SUCCESS, data=data, metadata={**metadata, **timing}), started_at
+        NodeResult(status=NodeStatus.SUCCESS, data=inv.data, metadata={**inv.metadata, **inv.timing}),
+        inv.started_at,
     )
     run.report_finished(node.node_id, result)
+    update = inv.update
     update["node_results"] = {node.node_id: result}
     return update
 
 
 def _stamp(result: NodeResult, started_at: datetime) -> NodeResult:
     return replace(result, started_at=started_at)
-
-
-def _run_with_retries(run: RunContext, node: NodeSnapshot, ctx: NodeContext):
-    """(raw output, None, attempts) or (None, (message, error_code), attempts)."""
-    attempts = 0
-    while True:
-        attempts += 1
-        try:
-            spec = run.get_spec(node.component_type)
-            if spec.run is None:
-                raise NodeError(
-                    f"node type {node.component_type!r} cannot be executed", "not_executable", retryable=False
-                )
-            return spec.run(ctx), None, attempts
-        except NodeError as exc:
-            error = (str(exc), exc.error_code)
-            retryable = exc.retryable
-        except UnknownNodeType as exc:
-            error = (f"unknown node type {exc}", "unknown_node_type")
-            retryable = False
-        except KeyError as exc:
-            error = (f"missing key {exc}", "KeyError")
-            retryable = True
-        except Exception as exc:
-            error = (str(exc) or exc.__class__.__name__, exc.__class__.__name__)
-            retryable = True
-        if not retryable or attempts > node.max_retries:
-            return None, error, attempts
-        time.sleep(run.retry_backoff_seconds * 2 ** (attempts - 1))
-        if run.timed_out() or run.reporter.should_cancel() or run.abandoned.is_set():
-            return None, error, attempts
