@@ -74,6 +74,11 @@ def execution_resume_request(*, execution: WorkflowExecution, answer: str) -> Wo
     node_id, metadata = paused_node(execution)
     if node_id is None or metadata.get("delay_seconds") is not None:
         raise Conflict("Execution is waiting for a timer, not for input.")
+    interrupt = (metadata.get("directives") or {}).get("_interrupt")
+    if isinstance(interrupt, dict) and interrupt.get("child_execution_id"):  # resumed by the child's end
+        raise Conflict(
+            f"Execution is waiting for child execution {interrupt['child_execution_id']}, not for input."
+        )
     execution_id = str(execution.execution_id)
     transaction.on_commit(lambda: resume_execution.delay(execution_id, node_id, answer))
     return execution
