@@ -64,7 +64,9 @@ def run(ctx) -> dict:
         )
     on_error = str(ctx.config.get("on_error") or "stop")
     if on_error not in ON_ERROR:
-        raise NodeError(f"on_error must be 'stop' or 'continue', not {on_error!r}", "invalid_config", False)
+        raise NodeError(
+            f"on_error must be 'stop' or 'continue', not {on_error!r}", "invalid_config", retryable=False
+        )
     return {"_loop": {"items": items, "on_error": on_error}}
 
 
@@ -73,7 +75,9 @@ def _source(ctx) -> Any:
     if expression not in (None, ""):
         if isinstance(expression, str):
             if has_expression(expression):
-                raise NodeError(f"items expression did not resolve: {expression}", "invalid_config", False)
+                raise NodeError(
+                    f"items expression did not resolve: {expression}", "invalid_config", retryable=False
+                )
             try:
                 return json.loads(expression)
             except ValueError:
@@ -99,7 +103,7 @@ def _as_list(value: Any) -> list[Any]:
         raise NodeError(
             "items resolved to a function, not an array (is the key named like a method?)",
             "invalid_config",
-            False,
+            retryable=False,
         )
     if isinstance(value, list | tuple):
         return list(value)

@@ -149,19 +149,23 @@ def _workflow_trigger(
     node = node_first_of_type(workflow=workflow, component_type=WORKFLOW_TRIGGER, node_id=trigger_node_id)
     if node is None:
         raise NodeError(
-            f"workflow '{workflow.slug}' has no workflow trigger", "subworkflow_no_trigger", False
+            f"workflow '{workflow.slug}' has no workflow trigger", "subworkflow_no_trigger", retryable=False
         )
     config = getattr(node, "_prefetched_config", None)
     if config is not None and getattr(config, "is_active", True) is False:
         raise NodeError(
-            f"trigger '{node.node_id}' of '{workflow.slug}' is inactive", "subworkflow_inactive", False
+            f"trigger '{node.node_id}' of '{workflow.slug}' is inactive",
+            "subworkflow_inactive",
+            retryable=False,
         )
     source = ((getattr(config, "trigger_config", None) or {}) if config is not None else {}).get(
         "source_workflow"
     )
     if source and source != parent.workflow.slug:
         raise NodeError(
-            f"workflow '{workflow.slug}' only accepts calls from '{source}'", "subworkflow_not_allowed", False
+            f"workflow '{workflow.slug}' only accepts calls from '{source}'",
+            "subworkflow_not_allowed",
+            retryable=False,
         )
     return node
 

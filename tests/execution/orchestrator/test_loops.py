@@ -161,3 +161,22 @@ def test_cancel_stops_the_loop_between_items(loop_types):
     outcome = run_snapshot(loop_graph(list(range(20)), body=body), reporter=reporter)
     assert outcome.status == "cancelled"
     assert len([1 for kind, node, _ in reporter.events if node == "b" and kind == "success"]) == 3
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"items": [1], "on_error": "ignore"}, "on_error must be"),
+        ({"items": "{{ t.output.items }}"}, "resolved to a function"),
+        ({"items": "{{ missing.output }}"}, "did not resolve"),
+        ({"items": [1], "max_iterations": "many"}, "must be an integer"),
+    ],
+)
+def test_bad_loop_config_fails_the_node_without_retries(loop_types, config, message):
+    graph = loop_graph(None)
+    graph["nodes"][0]["config"] = {"value": {"a": 1}}
+    graph["nodes"][1]["config"] = config
+    graph["nodes"][1]["max_retries"] = 3
+    outcome = run_snapshot(graph)
+    assert outcome.status == "failed" and outcome.error_code == "invalid_config"
+    assert message in outcome.error and outcome.node_results["loop"].metadata["retry_count"] == 0
