@@ -53,10 +53,14 @@ def invoke(
     nodes: Mapping[str, NodeSnapshot],
     scope: Scope,
     inputs: dict[str, Any],
+    *,
+    resume_input: Any = None,
 ) -> Invocation:
     inv = Invocation(started_at=datetime.now(UTC))
     started = time.perf_counter()
-    raw, inv.error, attempts = _run_with_retries(run, node, _context(run, node, layer, nodes, scope, inputs))
+    raw, inv.error, attempts = _run_with_retries(
+        run, node, _context(run, node, layer, nodes, scope, inputs, resume_input)
+    )
     if inv.error is None:
         try:
             inv.data, inv.update, inv.metadata = apply_output(node.node_id, raw)
@@ -82,7 +86,7 @@ def invoke(
     return inv
 
 
-def _context(run, node, layer, nodes, scope: Scope, inputs) -> NodeContext:
+def _context(run, node, layer, nodes, scope: Scope, inputs, resume_input) -> NodeContext:
     config = node.config
     if expressions.needs_resolution(config):
         extra = {"loop": dict(scope.loop)} if scope.loop is not None else None
@@ -108,7 +112,7 @@ def _context(run, node, layer, nodes, scope: Scope, inputs) -> NodeContext:
         deadline=run.deadline,
         sub_components=MappingProxyType(attached),
         sub_component_resolver=run.sub_component_resolver,
-        resume_input=run.resume_input if node.node_id == run.resumed_node else None,
+        resume_input=resume_input,
     )
 
 

@@ -125,7 +125,8 @@ def _execute(
         trigger=state.get("trigger") or {},
         state={k: state.get(k) for k in STATE_VIEW_KEYS},
     )
-    inv = invoke(run, node, topology, snapshot_nodes, scope, inputs)
+    resume_input = run.resume_input if node.node_id == run.resumed_node else None
+    inv = invoke(run, node, topology, snapshot_nodes, scope, inputs, resume_input=resume_input)
     if inv.error is not None:
         message, code = inv.error
         result = _stamp(NodeResult.failed(message, code, **inv.timing), inv.started_at)
