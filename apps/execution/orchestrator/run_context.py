@@ -64,6 +64,18 @@ class RunContext:
         if reply is not None:  # outside the lock: `abandon` (on the serving thread) may need it
             reply.event.wait()
 
+    # A loop body node is reported once per iteration (its result carries `iteration` metadata); it is
+    # not a node of the graph, so these never count towards `results`.
+    def report_iteration_running(self, node_id: str, input: Any) -> None:
+        with self._lock:
+            if not self.abandoned.is_set():
+                self.reporter.node_running(node_id, input)
+
+    def report_iteration_finished(self, node_id: str, result: NodeResult) -> None:
+        with self._lock:
+            if not self.abandoned.is_set():
+                self.reporter.node_finished(node_id, result)
+
     def replayed(self, node_id: str, result: NodeResult) -> None:
         with self._lock:
             self.results[node_id] = result

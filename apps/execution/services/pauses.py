@@ -78,6 +78,12 @@ def execution_resume_request(*, execution: WorkflowExecution, answer: str) -> Wo
     log = current_pause(execution)
     if log is None or pause_reason(log) == WAIT:
         raise Conflict("Execution is waiting for a timer, not for input.")
+    metadata = log.metadata if isinstance(log.metadata, dict) else {}
+    interrupt = (metadata.get("directives") or {}).get("_interrupt")
+    if isinstance(interrupt, dict) and interrupt.get("child_execution_id"):  # resumed by the child's end
+        raise Conflict(
+            f"Execution is waiting for child execution {interrupt['child_execution_id']}, not for input."
+        )
     execution_id, node_id = str(execution.execution_id), log.node_id
     transaction.on_commit(lambda: resume_execution.delay(execution_id, node_id, answer))
     return execution
