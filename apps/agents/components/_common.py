@@ -27,15 +27,15 @@ def attached_model(ctx):
 def attached_tools(ctx) -> list:
     """The LangChain tools of the node's `tool` and `memory` sub-components.
 
-    A sub-component may resolve to one tool, or to a kit with `bind(ctx)` that builds its tools for
-    this execution (tools acting as the workflow owner, knowing their agent node and execution).
+    A sub-component may resolve to one tool, or to a kit with `tools_for(ctx)` that builds its tools
+    for this execution (tools acting as the workflow owner, knowing their agent node and execution).
     """
     tools: list = []
     for label in ("tool", "memory"):
         for node in ctx.attached(label):
             resolved = ctx.resolve_sub_component(node)
-            if hasattr(resolved, "bind"):
-                tools.extend(resolved.bind(ctx))
+            if hasattr(resolved, "tools_for"):
+                tools.extend(resolved.tools_for(ctx))
             else:
                 tools.append(resolved)
     return tools

@@ -1,7 +1,7 @@
 """Tools that act inside an execution: who they act for (the workflow owner) and where they sit.
 
 A context-aware tool node resolves to a `ToolKit`; the agent binds it to its own NodeContext when its
-run starts (`ToolKit.bind(ctx)`), which builds the kit's LangChain tools for this execution only.
+run starts (`ToolKit.tools_for(ctx)`), which builds the kit's LangChain tools for this execution only.
 Errors the model should read come back as `{"success": false, "error": ...}` JSON (see `json_tool`).
 """
 
@@ -83,7 +83,7 @@ class ToolKit:
     build: Callable[[ToolContext], list]
     node: NodeSnapshot
 
-    def bind(self, ctx) -> list:
+    def tools_for(self, ctx) -> list:
         return list(self.build(ToolContext.of(ctx, self.node)))
 
 

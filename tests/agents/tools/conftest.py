@@ -47,8 +47,8 @@ def tool_context(workflow, execution):
 def call():
     """call(tools, name, **args) -> the tool's JSON answer, parsed."""
 
-    def invoke(tools, name, **args):
+    def invoke(tools, tool_name, /, **args):
         by_name = {tool.name: tool for tool in tools}
-        return json.loads(by_name[name].invoke(args))
+        return json.loads(by_name[tool_name].invoke(args))
 
     return invoke
