@@ -20,7 +20,7 @@ from .identity_tools import api_base_url
 TIMEOUT_SECONDS = 30.0
 MAX_RESPONSE_CHARS = 20_000
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-SCHEMA_PATH = "/schema/"
+SCHEMA_PATH = "/api/v1/schema/"
 SESSION_REUSE_SECONDS = 600  # session keys live 15 min; reuse one for 10
 
 _session_keys: dict[int, tuple[str, float]] = {}
@@ -59,7 +59,7 @@ def _path(path: str) -> str:
     path = (path or SCHEMA_PATH).strip()
     if "://" in path or path.startswith("//") or not path.startswith("/"):
         raise ToolRefused("path must be a path on this platform, starting with '/' (e.g. /api/v1/workflows/)")
-    return SCHEMA_PATH if path in ("/openapi.json", "/schema") else path
+    return SCHEMA_PATH if path in ("/openapi.json", "/schema", "/schema/") else path
 
 
 def _data(response: httpx.Response):
@@ -108,7 +108,7 @@ def platform_api_tools(tool_context: ToolContext) -> list[StructuredTool]:
         StructuredTool.from_function(
             platform_api,
             description="Call this platform's REST API. method: GET/POST/PUT/PATCH/DELETE; path e.g. "
-            "/api/v1/workflows/ (default /schema/ = the OpenAPI schema); body: JSON text; api_key: "
+            "/api/v1/workflows/ (default /api/v1/schema/ = the OpenAPI schema); body: JSON text; api_key: "
             "optional, defaults to this agent's own user (see create_agent_user). "
             "Returns status_code, success, data.",
         )
