@@ -65,3 +65,26 @@ def test_identify_user_node_outputs_and_patches_user_context():
     again = run_snapshot(graph, payload)
     assert again.node_outputs["who"]["is_new_user"] is False
     assert MemoryUser.objects.get(canonical_id="webhook:u-42").total_conversations == 2
+
+
+def test_identify_user_merges_the_context_into_state_for_later_nodes():
+    from apps.agents.components.identify_user import run
+    from apps.agents.services import memory_fact_remember, memory_user_identify
+    from apps.execution.context import NodeContext
+
+    known, _ = memory_user_identify(channel="chat", external_id="7", display_name="Bo")
+    memory_fact_remember(key="lang", value="fr", scope="user", memory_user=known)
+    ctx = NodeContext(
+        node_id="who",
+        component_type="identify_user",
+        config={},
+        inputs={},
+        trigger={"source": "chat", "user_id": "7", "text": "salut"},
+        node_outputs={},
+        execution_id="x",
+        workflow_slug="f",
+    )
+    result = run(ctx)
+    assert result["user_id"] == "chat:7" and result["is_new_user"] is False
+    patched = result["_state_patch"]["user_context"]
+    assert patched["user_id"] == "chat:7" and patched["facts"] == [{"key": "lang", "value": "fr"}]
