@@ -161,3 +161,19 @@ def validated(serializer_cls, data: dict, *, partial: bool = False) -> dict:
     if partial:
         return {k: v for k, v in serializer.validated_data.items() if k in data}
     return dict(serializer.validated_data)
+
+
+_schemas: dict[str, type] = {}
+
+
+def kit_tool(func: Callable[..., str], description: str):
+    """A StructuredTool for a kit's closure; its argument schema (slow to derive) is built once."""
+    from langchain_core.tools import StructuredTool
+
+    key = f"{func.__module__}.{func.__qualname__}"
+    schema = _schemas.get(key)
+    if schema is None:
+        tool = StructuredTool.from_function(func, description=description)
+        _schemas[key] = tool.args_schema
+        return tool
+    return StructuredTool(name=func.__name__, description=description, args_schema=schema, func=func)

@@ -6,14 +6,12 @@ Input is checked by the REST API's serializers, writes go through the registry s
 
 from __future__ import annotations
 
-from langchain_core.tools import StructuredTool
-
 from apps.agents import selectors, services
 from apps.agents.api.epics import EpicCreate, EpicPatch
 from apps.agents.models import EpicStatus
 from apps.agents.payloads import epic_payload, task_payload
 
-from .context import ToolContext, ToolRefused, json_tool, split_csv, validated
+from .context import ToolContext, ToolRefused, json_tool, kit_tool, split_csv, validated
 
 SEARCH_LIMIT_CAP = 100
 
@@ -22,7 +20,7 @@ def _given(**fields) -> dict:
     return {name: value for name, value in fields.items() if value is not None}
 
 
-def epic_tools(tool_context: ToolContext) -> list[StructuredTool]:
+def epic_tools(tool_context: ToolContext) -> list:
     @json_tool
     def create_epic(
         title: str,
@@ -125,21 +123,21 @@ def epic_tools(tool_context: ToolContext) -> list[StructuredTool]:
         return {"success": True, "results": results, **selectors.epic_outcome_stats(epics=epics)}
 
     return [
-        StructuredTool.from_function(
+        kit_tool(
             create_epic,
             description="Create an epic (a work package of tasks). tags: comma-separated; priority 1 "
             "(highest) to 5; optional budget_tokens / budget_usd limit the tasks' spend.",
         ),
-        StructuredTool.from_function(
+        kit_tool(
             epic_status, description="An epic's details, task counts by status, budget use and task list."
         ),
-        StructuredTool.from_function(
+        kit_tool(
             update_epic,
             description="Change an epic; only given fields change. status: planning, active, paused, "
             "completed, cancelled, failed (cancelling cancels its open tasks; completing needs every "
             "task finished). Set result_summary when completing.",
         ),
-        StructuredTool.from_function(
+        kit_tool(
             search_epics,
             description="Find epics by text (title/description), comma-separated tags (any) or status. "
             "Also returns success_rate (completed/finished) and avg_cost of completed epics.",

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
-from langchain_core.tools import StructuredTool
 
-from .context import ToolContext, ToolRefused, json_tool
+from .context import ToolContext, ToolRefused, json_tool, kit_tool
 
 PROMPT_SHOWN = 1000
 
@@ -21,7 +20,7 @@ def _agent_config(tool_context: ToolContext) -> dict:
     return serialize_node(node_get(workflow=tool_context.workflow, node_id=tool_context.agent_node_id))
 
 
-def whoami_tools(tool_context: ToolContext) -> list[StructuredTool]:
+def whoami_tools(tool_context: ToolContext) -> list:
     @json_tool
     def whoami() -> dict:
         owner = tool_context.owner
@@ -62,7 +61,7 @@ def whoami_tools(tool_context: ToolContext) -> list[StructuredTool]:
         }
 
     return [
-        StructuredTool.from_function(
+        kit_tool(
             whoami,
             description="Who am I: my workflow, node id, execution, the user I act for, my current "
             "system prompt, and how to change my own configuration.",
@@ -70,7 +69,7 @@ def whoami_tools(tool_context: ToolContext) -> list[StructuredTool]:
     ]
 
 
-def create_agent_user_tools(tool_context: ToolContext) -> list[StructuredTool]:
+def create_agent_user_tools(tool_context: ToolContext) -> list:
     @json_tool
     def create_agent_user(purpose: str = "") -> dict:
         from apps.agents.services.agents import agent_user_ensure
@@ -93,7 +92,7 @@ def create_agent_user_tools(tool_context: ToolContext) -> list[StructuredTool]:
         }
 
     return [
-        StructuredTool.from_function(
+        kit_tool(
             create_agent_user,
             description="Get API credentials (username, api_key) for this agent's own platform user, "
             "creating it on first use. Use the key with platform_api.",
@@ -101,7 +100,7 @@ def create_agent_user_tools(tool_context: ToolContext) -> list[StructuredTool]:
     ]
 
 
-def get_totp_code_tools(tool_context: ToolContext) -> list[StructuredTool]:
+def get_totp_code_tools(tool_context: ToolContext) -> list:
     @json_tool
     def get_totp_code(username: str = "") -> dict:
         from apps.agents.models import User
@@ -123,7 +122,7 @@ def get_totp_code_tools(tool_context: ToolContext) -> list[StructuredTool]:
         return {"success": True, "username": user.username, "totp_code": mfa_current_code(user=user)}
 
     return [
-        StructuredTool.from_function(
+        kit_tool(
             get_totp_code,
             description="The current 6-digit TOTP code of this agent's user (or of another agent user "
             "created by the same owner, by username). Codes rotate every 30 seconds.",

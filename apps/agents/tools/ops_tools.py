@@ -10,9 +10,8 @@ from datetime import timedelta
 
 from django.db.models import Count, Q
 from django.utils import timezone
-from langchain_core.tools import StructuredTool
 
-from .context import ToolContext, ToolRefused, json_tool
+from .context import ToolContext, ToolRefused, json_tool, kit_tool
 
 STUCK_AFTER = timedelta(minutes=15)
 FAILED_WARN = 5
@@ -135,13 +134,13 @@ def health_report(*, user) -> dict:
     return {"timestamp": now.isoformat(), "summary": summary, "checks": checks, "issues": issues}
 
 
-def system_health_tools(tool_context: ToolContext) -> list[StructuredTool]:
+def system_health_tools(tool_context: ToolContext) -> list:
     @json_tool
     def check_system_health() -> dict:
         return health_report(user=tool_context.owner)
 
     return [
-        StructuredTool.from_function(
+        kit_tool(
             check_system_health,
             description="Platform health: Redis, Celery workers, queue depth, stuck executions (>15 min), "
             "failed executions in 24 h and dead/erroring schedules. summary: healthy/degraded/critical.",
@@ -163,7 +162,7 @@ def _schedule_out(job) -> dict:
     }
 
 
-def scheduler_tools(tool_context: ToolContext) -> list[StructuredTool]:
+def scheduler_tools(tool_context: ToolContext) -> list:
     from apps.execution.api.schedules import ScheduleCreateSerializer
     from apps.execution.models import ScheduleStatus
     from apps.execution.selectors import schedule_get_for_user, schedule_list
@@ -250,15 +249,15 @@ def scheduler_tools(tool_context: ToolContext) -> list[StructuredTool]:
         return {"success": True, "results": [_schedule_out(job) for job in jobs[:limit]]}
 
     return [
-        StructuredTool.from_function(
+        kit_tool(
             create_schedule,
             description="Run a workflow (default: this one) every interval_seconds through its "
             "trigger_schedule node. total_repeats 0 = forever.",
         ),
-        StructuredTool.from_function(pause_schedule, description="Pause a schedule until resumed."),
-        StructuredTool.from_function(resume_schedule, description="Resume a paused schedule."),
-        StructuredTool.from_function(stop_schedule, description="Delete a schedule permanently."),
-        StructuredTool.from_function(
+        kit_tool(pause_schedule, description="Pause a schedule until resumed."),
+        kit_tool(resume_schedule, description="Resume a paused schedule."),
+        kit_tool(stop_schedule, description="Delete a schedule permanently."),
+        kit_tool(
             list_schedules,
             description="List schedules (status: active, paused, done, dead; optional workflow_id).",
         ),

@@ -12,9 +12,8 @@ import threading
 import time
 
 import httpx
-from langchain_core.tools import StructuredTool
 
-from .context import ToolContext, ToolRefused, json_tool
+from .context import ToolContext, ToolRefused, json_tool, kit_tool
 from .identity_tools import api_base_url
 
 TIMEOUT_SECONDS = 30.0
@@ -73,7 +72,7 @@ def _data(response: httpx.Response):
     return data
 
 
-def platform_api_tools(tool_context: ToolContext) -> list[StructuredTool]:
+def platform_api_tools(tool_context: ToolContext) -> list:
     @json_tool
     def platform_api(method: str = "GET", path: str = SCHEMA_PATH, body: str = "", api_key: str = "") -> dict:
         method = (method or "GET").upper()
@@ -105,7 +104,7 @@ def platform_api_tools(tool_context: ToolContext) -> list[StructuredTool]:
         return result
 
     return [
-        StructuredTool.from_function(
+        kit_tool(
             platform_api,
             description="Call this platform's REST API. method: GET/POST/PUT/PATCH/DELETE; path e.g. "
             "/api/v1/workflows/ (default /api/v1/schema/ = the OpenAPI schema); body: JSON text; api_key: "

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
-from langchain_core.tools import StructuredTool
 
 from apps.agents import selectors, services
 from apps.agents.api.tasks import TaskCreate, TaskPatch
 from apps.agents.models import TaskStatus
 from apps.agents.payloads import task_payload
 
-from .context import ToolContext, ToolRefused, json_tool, split_csv, validated
+from .context import ToolContext, ToolRefused, json_tool, kit_tool, split_csv, validated
 
 LIST_LIMIT_CAP = 100
 ACTIVE_EXECUTION = ("pending", "running", "interrupted")
@@ -25,7 +24,7 @@ def _note(text: str) -> dict:
     return {"at": timezone.now().isoformat(), "text": text}
 
 
-def task_tools(tool_context: ToolContext) -> list[StructuredTool]:
+def task_tools(tool_context: ToolContext) -> list:
     @json_tool
     def create_task(
         epic_id: str,
@@ -111,22 +110,22 @@ def task_tools(tool_context: ToolContext) -> list[StructuredTool]:
         return {"success": True, "task_id": task.pk, "execution_cancelled": cancelled}
 
     return [
-        StructuredTool.from_function(
+        kit_tool(
             create_task,
             description="Create a task in an epic. depends_on: comma-separated task ids of the same "
             "epic; the task is 'blocked' until they are completed, else 'pending'. Refused when the "
             "epic is finished or its token/USD budget would be exceeded.",
         ),
-        StructuredTool.from_function(
+        kit_tool(
             list_tasks, description="List an epic's tasks, optionally by status or comma-separated tags."
         ),
-        StructuredTool.from_function(
+        kit_tool(
             update_task,
             description="Change a task; only given fields change. status: pending, blocked, running, "
             "completed, failed, cancelled (completing unblocks tasks that depend on it). notes: a "
             "note appended to the task's notes.",
         ),
-        StructuredTool.from_function(
+        kit_tool(
             cancel_task,
             description="Cancel a task (reason is noted) and its linked execution if still running.",
         ),
