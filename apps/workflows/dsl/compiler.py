@@ -13,7 +13,7 @@ from apps.workflows.dsl.steps import Reference, StepBuilder, StepInfo
 
 TRIGGER_KEYS = {"type", "id", "config", "credential", "next", "position", "label"}
 NO_TRIGGER = "none"
-DEFAULT_TRIGGER = "manual"
+DEFAULT_TRIGGER = "chat"  # its text output feeds any step (manual gives an object)
 DEFAULT_NAME = "Untitled workflow"
 SUBWORKFLOW_TRIGGER = "trigger_workflow"
 
