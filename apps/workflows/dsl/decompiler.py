@@ -79,8 +79,8 @@ class Decompiler:
         steps = [self._step(node) for node in self.steps]  # before flow: routes mark their edges covered
         self._flow(steps)
         triggers = [self._trigger(node) for node in self.triggers]
-        if not triggers:
-            doc["trigger"] = "none"
+        if not triggers:  # `trigger: none` means a trigger_workflow node; an empty list means none at all
+            doc["triggers"] = []
         elif len(triggers) == 1:
             doc["trigger"] = triggers[0]
         else:

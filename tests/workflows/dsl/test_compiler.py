@@ -306,7 +306,10 @@ steps:
         parent=Parent.of(parent_workflow, "boss"),
     )
     nodes = graph_of(workflow)["nodes"]
-    assert not [n for n in nodes.values() if n["component_type"].startswith("trigger_")]
+    assert [k for k, n in nodes.items() if n["component_type"].startswith("trigger_")] == [
+        "trigger_workflow_1"
+    ]
+    assert ("trigger_workflow_1", "researcher", "direct", "", "") in edge_set(workflow)
     model = nodes["researcher_model"]["config"]
     assert (model["credential_id"], model["model_name"], model["temperature"]) == (
         credential.pk,
@@ -393,3 +396,76 @@ def test_transform_code_renders_and_runs_in_the_engine(user):
     code = graph_of(workflow)["nodes"]["t"]["config"]["code"]
     rendered = resolve_value(code, build_context(node_outputs={}, trigger={"text": "Bob"}))
     assert rendered == 'return "Hi Bob \\"q\\""'
+
+
+def test_loop_example_wires_the_body_with_loop_body_and_loop_return_edges(user):
+    workflow = create(
+        user,
+        """
+steps:
+  - id: fetch
+    type: code
+    snippet: "return [{'name': 'a'}, {'name': 'b'}]"
+  - id: process_items
+    type: loop
+    over: "{{ fetch.output }}"
+    max_iterations: 100
+    body:
+      - id: transform_item
+        type: code
+        snippet: |
+          return {"processed": input["name"].upper()}
+      - id: store_item
+        type: http
+        url: "https://api.example.com/items"
+        method: POST
+        body: "{{ transform_item.output }}"
+  - id: report
+    type: code
+    snippet: "return input"
+""",
+    )
+    assert edge_set(workflow) == {
+        ("trigger_chat_1", "fetch", "direct", "", ""),
+        ("fetch", "process_items", "direct", "", ""),
+        ("process_items", "transform_item", "direct", "loop_body", ""),
+        ("transform_item", "store_item", "direct", "", ""),
+        ("store_item", "process_items", "direct", "loop_return", ""),
+        ("process_items", "report", "direct", "", ""),
+    }
+    nodes = graph_of(workflow)["nodes"]
+    assert nodes["process_items"]["config"]["extra_config"] == {
+        "items": "{{ fetch.output }}",
+        "max_iterations": 100,
+    }
+    assert nodes["transform_item"]["position"][1] > nodes["process_items"]["position"][1]  # body drawn below
+
+
+def test_subworkflow_step_links_the_workflow_by_slug_with_its_payload(user):
+    child = create(
+        user, "name: moltbook-verify\ntrigger: none\nsteps:\n  - {id: v, type: code, snippet: 'return 1'}\n"
+    )
+    workflow = create(
+        user,
+        """
+steps:
+  - id: verify
+    type: workflow
+    slug: "moltbook-verify"
+    payload:
+      token: "{{ trigger.payload.verify_token }}"
+""",
+    )
+    verify = graph_of(workflow)["nodes"]["verify"]
+    assert verify["component_type"] == "workflow" and verify["subworkflow_id"] == child.pk
+    assert verify["config"]["input_mapping"] == {"token": "{{ trigger.payload.verify_token }}"}
+
+
+def test_subworkflow_slug_must_be_visible_to_the_owner(user):
+    from apps.workflows.dsl.errors import DslInvalid
+    from tests.factories import UserFactory
+
+    create(UserFactory(), "name: secret\nsteps:\n  - {id: v, type: code, snippet: 'return 1'}\n")
+    with pytest.raises(DslInvalid) as caught:
+        create(user, "steps:\n  - {id: s, type: workflow, slug: secret}\n")
+    assert [str(p) for p in caught.value.problems] == ["steps[0].slug: Workflow 'secret' not found."]

@@ -152,12 +152,12 @@ def test_agents_models_tools_routes_priorities_and_shared_models_round_trip(user
     assert "prompt: |" in text  # multi-line strings stay readable
 
 
-def test_a_workflow_without_triggers_exports_trigger_none(user):
+def test_a_workflow_without_triggers_exports_an_empty_trigger_list(user):
     original = build_workflow(
         owner=user, nodes={"only": {"component_type": "code", "config": {"code": "x"}}}, edges=[]
     )
     copy, text = round_trip(original, user)
-    assert yaml.safe_load(text)["trigger"] == "none"
+    assert yaml.safe_load(text)["triggers"] == []
     assert_same_graph(original, copy, text)
 
 
@@ -169,3 +169,36 @@ def test_every_fixture_graph_round_trips_in_memory_even_where_rest_rules_refuse_
     copy = dsl_draft(owner=user, text=text, problems=problems)
     assert not problems, [str(p) for p in problems.items]
     assert draft_graph(copy) == draft_graph(original), text
+
+
+def test_loops_and_subworkflows_round_trip(user):
+    child = build_workflow(
+        owner=user, slug="child", nodes={"t": {"component_type": "trigger_workflow"}}, edges=[]
+    )
+    original = build_workflow(
+        owner=user,
+        nodes={
+            "chat": {"component_type": "trigger_chat"},
+            "each": {
+                "component_type": "loop",
+                "config": {"extra_config": {"items": "{{ chat.text }}", "on_error": "continue"}},
+            },
+            "one": {"component_type": "code", "config": {"code": "return input"}},
+            "two": {"component_type": "code", "config": {"code": "return input"}},
+            "call": {
+                "component_type": "workflow",
+                "subworkflow_slug": child.slug,
+                "config": {"input_mapping": {"x": "input"}},
+            },
+        },
+        edges=[
+            ("chat", "each"),
+            ("each", "one", {"edge_label": "loop_body"}),
+            ("one", "two"),
+            ("two", "each", {"edge_label": "loop_return"}),
+            ("each", "call"),
+        ],
+    )
+    copy, text = round_trip(original, user)
+    assert_same_graph(original, copy, text)
+    assert "slug: child" in text
