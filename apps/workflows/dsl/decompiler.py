@@ -53,9 +53,43 @@ class Decompiler:
         self.covered: set[int] = set()  # ids of edges a step or trigger form expresses
         self.owned = self._owned()
         self.triggers = [n for n in draft.nodes.values() if n.spec.is_trigger]
+        self.bodies = self._bodies()
+        inside = {node_id for body in self.bodies.values() for node_id in body}
         self.steps = [
-            n for n in draft.nodes.values() if not n.spec.is_trigger and n.node_id not in self.owned
+            n
+            for n in draft.nodes.values()
+            if not n.spec.is_trigger and n.node_id not in self.owned and n.node_id not in inside
         ]
+
+    def _bodies(self) -> dict[str, list[str]]:
+        """Loops whose body is a plain chain back to them: written nested under `body:`."""
+        bodies: dict[str, list[str]] = {}
+        for loop in (n for n in self.draft.nodes.values() if n.spec.loops):
+            chain = self._chain(loop.node_id)
+            if chain:
+                bodies[loop.node_id] = chain
+        return bodies
+
+    def _chain(self, loop_id: str) -> list[str] | None:
+        starts = [e for e in self.draft.outgoing(loop_id) if e.edge_label == "loop_body"]
+        if len(starts) != 1 or starts[0].priority or starts[0].edge_type != "direct":
+            return None
+        chain, current = [], starts[0].target
+        while True:
+            node = self.draft.nodes[current]
+            flow_in = self.draft.incoming(current, flow=True)
+            flow_out = self.draft.outgoing(current, flow=True)
+            if current in chain or node.spec.is_trigger or node.spec.loops:
+                return None
+            if len(flow_in) != 1 or len(flow_out) != 1:
+                return None
+            chain.append(current)
+            out = flow_out[0]
+            if out.edge_label == "loop_return" and out.target == loop_id and out.edge_type == "direct":
+                return chain if not out.priority else None
+            if not _plain(out):
+                return None
+            current = out.target
 
     def _owned(self) -> dict[str, DraftEdge]:
         """Sub-components with one edge, into a step: written inside that step."""
@@ -77,6 +111,15 @@ class Decompiler:
         if meta.get("tags"):
             doc["tags"] = list(meta["tags"])
         steps = [self._step(node) for node in self.steps]  # before flow: routes mark their edges covered
+        for node, item in zip(self.steps, steps, strict=True):
+            if node.node_id in self.bodies:
+                item["body"] = [self._step(self.draft.nodes[b]) for b in self.bodies[node.node_id]]
+                members = {node.node_id, *self.bodies[node.node_id]}
+                self.covered.update(
+                    id(e)
+                    for e in self.draft.edges
+                    if e.source in members and e.target in members and e.is_flow
+                )
         self._flow(steps)
         triggers = [self._trigger(node) for node in self.triggers]
         if not triggers:  # `trigger: none` means a trigger_workflow node; an empty list means none at all

@@ -202,3 +202,6 @@ def test_loops_and_subworkflows_round_trip(user):
     copy, text = round_trip(original, user)
     assert_same_graph(original, copy, text)
     assert "slug: child" in text
+    loop = next(step for step in yaml.safe_load(text)["steps"] if step["id"] == "each")
+    assert [step["id"] for step in loop["body"]] == ["one", "two"]  # a plain chain is written nested
+    assert "edges" not in yaml.safe_load(text)
