@@ -28,34 +28,30 @@ DISCOVER_DESCRIPTION = (
 )
 
 
+class _Refused(Exception):
+    """A request the tool answers with {"success": false, "error": ...} instead of failing the agent."""
+
+
+def _answer(body) -> str:
+    try:
+        return json.dumps(body(), default=str)
+    except _Refused as exc:
+        return json.dumps({"success": False, "error": str(exc)})
+
+
+def _owner(tool_context):
+    """Who the tools act as: the running workflow's owner (see apps.agents.tools.context.ToolContext)."""
+    try:
+        return tool_context.owner
+    except Exception as exc:  # noqa: BLE001 - the kit's ToolRefused (no saved workflow, inactive owner)
+        raise _Refused(str(exc)) from exc
+
+
 def workflow_create_tools(tool_context) -> list[StructuredTool]:
-    from apps.agents.tools.context import json_tool, split_csv
+    """Tools bound to one agent's execution; `tool_context` has owner, workflow and agent_node_id."""
 
-    @json_tool
-    def workflow_create(dsl: str, tags: str = "") -> dict[str, Any]:
-        from apps.workflows.dsl.errors import DslInvalid
-        from apps.workflows.dsl.service import workflow_create_from_dsl
-        from apps.workflows.dsl.source import Parent
-
-        parent = Parent.of(tool_context.workflow, tool_context.agent_node_id)
-        try:
-            workflow, warnings = workflow_create_from_dsl(
-                owner=tool_context.owner, text=dsl, parent=parent, extra_tags=split_csv(tags)
-            )
-        except DslInvalid as exc:
-            return {
-                "success": False,
-                "error": "The workflow was not created.",
-                "errors": [p.as_dict() for p in exc.problems],
-            }
-        return {
-            "success": True,
-            "workflow_id": workflow.pk,
-            "slug": workflow.slug,
-            "node_count": workflow.nodes.count(),
-            "edge_count": workflow.edges.count(),
-            "warnings": warnings,
-        }
+    def workflow_create(dsl: str, tags: str = "") -> str:
+        return _answer(lambda: _create(tool_context, dsl, tags))
 
     return [
         StructuredTool.from_function(
@@ -64,26 +60,53 @@ def workflow_create_tools(tool_context) -> list[StructuredTool]:
     ]
 
 
-def workflow_discover_tools(tool_context) -> list[StructuredTool]:
-    from apps.agents.tools.context import ToolRefused, json_tool
+def _create(tool_context, dsl: str, tags: str) -> dict[str, Any]:
+    from apps.workflows.dsl.errors import DslInvalid
+    from apps.workflows.dsl.service import workflow_create_from_dsl
+    from apps.workflows.dsl.source import Parent
 
-    @json_tool
-    def workflow_discover(requirements: str, limit: int = 5) -> dict[str, Any]:
-        from apps.workflows.discovery import workflow_discover as discover
-
-        try:
-            parsed = json.loads(requirements) if requirements.strip() else {}
-        except ValueError as exc:
-            raise ToolRefused(f"requirements must be a JSON object: {exc}") from exc
-        if not isinstance(parsed, dict):
-            raise ToolRefused("requirements must be a JSON object")
-        workflow = tool_context.workflow
-        return discover(
-            user=tool_context.owner,
-            requirements=parsed,
-            limit=max(1, min(int(limit), MAX_LIMIT)),
-            exclude_pk=workflow.pk if workflow is not None else None,
+    owner = _owner(tool_context)
+    parent = Parent.of(tool_context.workflow, tool_context.agent_node_id)
+    extra_tags = [t.strip() for t in (tags or "").split(",") if t.strip()]
+    try:
+        workflow, warnings = workflow_create_from_dsl(
+            owner=owner, text=dsl, parent=parent, extra_tags=extra_tags
         )
+    except DslInvalid as exc:
+        errors = [p.as_dict() for p in exc.problems]
+        return {"success": False, "error": "The workflow was not created.", "errors": errors}
+    return {
+        "success": True,
+        "workflow_id": workflow.pk,
+        "slug": workflow.slug,
+        "node_count": workflow.nodes.count(),
+        "edge_count": workflow.edges.count(),
+        "warnings": warnings,
+    }
+
+
+def _discover(tool_context, requirements: str, limit: int) -> dict[str, Any]:
+    from apps.workflows.discovery import workflow_discover as discover
+
+    try:
+        parsed = json.loads(requirements) if requirements.strip() else {}
+    except ValueError as exc:
+        raise _Refused(f"requirements must be a JSON object: {exc}") from exc
+    if not isinstance(parsed, dict):
+        raise _Refused("requirements must be a JSON object")
+    owner = _owner(tool_context)
+    workflow = tool_context.workflow
+    return discover(
+        user=owner,
+        requirements=parsed,
+        limit=max(1, min(int(limit), MAX_LIMIT)),
+        exclude_pk=workflow.pk if workflow is not None else None,
+    )
+
+
+def workflow_discover_tools(tool_context) -> list[StructuredTool]:
+    def workflow_discover(requirements: str, limit: int = 5) -> str:
+        return _answer(lambda: _discover(tool_context, requirements, limit))
 
     return [
         StructuredTool.from_function(
