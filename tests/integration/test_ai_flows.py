@@ -75,8 +75,18 @@ def test_chat_message_runs_the_agent_with_tools_and_records_answer_history_event
         ("chat", "running"),
         ("chat", "success"),
         ("agent", "running"),
+        ("calc", "running"),
+        ("calc", "success"),
         ("agent", "success"),
     ]
+    calc_success = next(
+        e
+        for e in events
+        if e["type"] == "node_status" and e["data"]["node_id"] == "calc" and e["data"]["status"] == "success"
+    )
+    assert calc_success["data"]["output"] == {"result": "42"}
+    assert calc_success["execution_id"] == response.json()["execution_id"]
+    assert calc_success["channel"] == f"workflow:{workflow.slug}"
     assert events[-1]["data"]["final_output"]["output"] == "2*21 is 42."
     # The tool really ran in the worker: its result went back to the model.
     asked, answered = (r.body["messages"] for r in fake_openai.chat_requests[1:])
@@ -92,13 +102,9 @@ def test_chat_message_runs_the_agent_with_tools_and_records_answer_history_event
     # 450 in + 30 out at gpt-4o-mini prices = $0.0000855, stored with 6 decimal places.
     assert abs(execution.total_cost_usd - Decimal("0.0000855")) <= Decimal("0.0000005")
     log = ExecutionLog.objects.get(execution=execution, node_id="agent")
-    assert [m["role"] for m in log.metadata["directives"]["_trace"]] == [
-        "system",
-        "human",
-        "ai",
-        "tool",
-        "ai",
-    ]
+    trace = log.metadata["directives"]["_trace"]
+    assert [m["role"] for m in trace] == ["system", "human", "ai", "tool", "ai"]
+    assert trace[3]["node_id"] == "calc" and trace[3]["status"] == "success" and trace[3]["content"] == "42"
     # The exchange is in the caller's chat history.
     history = owner.get(f"/api/v1/workflows/{workflow.slug}/chat/history/").json()
     assert [(m["role"], m["text"]) for m in history["messages"]] == [
