@@ -18,7 +18,7 @@ from typing import Any
 from apps.execution.graph import NodeSnapshot
 from apps.execution.results import NodeError
 
-TOOL_TYPES = ("calculator", "datetime", "web_search", "http_request")
+TOOL_TYPES = ("calculator", "datetime", "web_search", "http_request", "run_command", "code_execute")
 
 
 @dataclass(frozen=True)
@@ -158,6 +158,18 @@ def _http_request(node: NodeSnapshot):
     return http_request_tool(dict(node.config))
 
 
+def _run_command(node: NodeSnapshot):
+    from apps.agents.tools.shell import run_command_tool
+
+    return run_command_tool(dict(node.config))
+
+
+def _code_execute(node: NodeSnapshot):
+    from apps.agents.tools.shell import code_execute_tool
+
+    return code_execute_tool(dict(node.config))
+
+
 def _output_parser(node: NodeSnapshot) -> OutputParser:
     config = node.config
     parser_type = str(config.get("parser_type") or "json")
@@ -177,6 +189,8 @@ _RESOLVERS: dict[str, Callable[[NodeSnapshot], Any]] = {
     "datetime": _datetime,
     "web_search": _web_search,
     "http_request": _http_request,
+    "run_command": _run_command,
+    "code_execute": _code_execute,
     "output_parser": _output_parser,
 }
 

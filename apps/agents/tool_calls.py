@@ -8,6 +8,7 @@ nodes too. A tool that fails answers the model with an error text; the agent's l
 from __future__ import annotations
 
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,18 @@ from pipelit import events
 
 EVENT_OUTPUT_CHARS = 2_000  # the socket event carries the start of a long result; the trace has it all
 TOOL_ERROR = "tool_error"
+
+
+@dataclass(frozen=True)
+class ToolCallContext:
+    """Which execution a running tool serves: tools that need it (workspaces) read `current_call`."""
+
+    execution_id: str
+    workflow_slug: str
+    node_id: str
+
+
+current_call: ContextVar[ToolCallContext | None] = ContextVar("pipelit_tool_call", default=None)
 
 
 @dataclass(frozen=True)
@@ -44,6 +57,7 @@ class ToolRunner:
     def __init__(self, tools: list[BoundTool], *, execution_id: str, workflow_slug: str) -> None:
         self.by_name = {bound.name: bound for bound in tools}
         self.execution_id = execution_id
+        self.workflow_slug = workflow_slug
         self.channels = [f"workflow:{workflow_slug}", f"execution:{execution_id}"]
         self.records: dict[str, ToolCallRecord] = {}
 
@@ -62,7 +76,11 @@ class ToolRunner:
             return ToolMessage(content=content, tool_call_id=call_id, name=call["name"], status="error")
         self._publish(bound.node_id, "running")
         started = time.perf_counter()
-        content, failed = _invoke(bound.tool, {**call, "id": call_id, "type": "tool_call"})
+        token = current_call.set(ToolCallContext(self.execution_id, self.workflow_slug, bound.node_id))
+        try:
+            content, failed = _invoke(bound.tool, {**call, "id": call_id, "type": "tool_call"})
+        finally:
+            current_call.reset(token)
         duration_ms = round((time.perf_counter() - started) * 1000, 3)
         status = "failed" if failed else "success"
         self.records[call_id] = ToolCallRecord(bound.node_id, status, duration_ms)
