@@ -60,7 +60,7 @@ def run(ctx) -> dict[str, Any]:
 
     model = attached_model(ctx)
     runner = ToolRunner(
-        [BoundTool(node.node_id, ctx.resolve_sub_component(node)) for node in ctx.attached("tool")],
+        [BoundTool(node.node_id, ctx.resolve_sub_component(node)) for node in _tool_nodes(ctx)],
         execution_id=ctx.execution_id,
         workflow_slug=ctx.workflow_slug,
     )
@@ -80,6 +80,12 @@ def run(ctx) -> dict[str, Any]:
         "_token_usage": token_usage(produced, model),
         "_trace": runner.annotate(serialize_messages([*prompt, *conversation[len(history) :], *produced])),
     }
+
+
+def _tool_nodes(ctx) -> list:
+    """Tools over `tool` edges plus memory sub-components (memory_read/memory_write) over `memory`
+    edges: both become tools of the agent's loop (reference: components/ai/agent.md)."""
+    return [*ctx.attached("tool"), *ctx.attached("memory")]
 
 
 def _max_iterations(config) -> int:

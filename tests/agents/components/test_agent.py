@@ -178,3 +178,19 @@ def test_a_failing_tool_reports_failed_with_tool_error(credential, fake_openai, 
     assert failed["status"] == "failed" and failed["error_code"] == "tool_error"
     assert failed["error"].startswith("Error")
     assert outcome.node_results["agent"].metadata["directives"]["_trace"][3]["status"] == "failed"
+
+
+def test_a_sub_component_on_the_memory_edge_becomes_a_tool_of_the_agent(
+    credential, fake_openai, run_ai, events
+):
+    graph = agent_graph(credential, tools=())
+    graph["nodes"].append({"id": "recall", "type": "calculator", "config": {}})
+    graph["edges"].append({"source": "recall", "target": "agent", "label": "memory"})
+    fake_openai.tool_call("calculator", {"expression": "40+2"})
+    fake_openai.reply("42")
+
+    outcome, _ = run_ai(graph, {"text": "sum"})
+
+    assert outcome.status == "completed", outcome.error
+    assert [t["function"]["name"] for t in fake_openai.chat_requests[0].body["tools"]] == ["calculator"]
+    assert [d["status"] for d in node_status_events(events, "recall")] == ["running", "success"]
