@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -107,28 +108,36 @@ def resolve_model(node: NodeSnapshot) -> ResolvedModel:
     return ResolvedModel(credential=credential, settings=settings, extra_config=config)
 
 
-_credential_cache: dict[Any, Any] = {}
+_credential_cache: dict[Any, tuple[Any, float]] = {}  # id -> (credential, monotonic time of its check)
 _credential_lock = threading.Lock()
 
 
 def _credential(credential_id):
-    """The LLMCredential, reloaded (and decrypted) only when its updated_at moved: one small query."""
+    """The LLMCredential, reloaded (and decrypted) only when its updated_at moved. The check is one
+    small query (~1 ms of CPU), made at most every PIPELIT_CREDENTIAL_RECHECK_SECONDS per credential:
+    an edited or deleted credential reaches a busy worker within that time."""
+    from django.conf import settings
+
     from apps.agents.models import Credential, LLMCredential
 
+    now = time.monotonic()
+    with _credential_lock:
+        cached, checked_at = _credential_cache.get(credential_id, (None, 0.0))
+    if cached is not None and now - checked_at < settings.PIPELIT_CREDENTIAL_RECHECK_SECONDS:
+        return cached
     updated_at = Credential.objects.filter(pk=credential_id).values_list("updated_at", flat=True).first()
     if updated_at is None:
+        with _credential_lock:
+            _credential_cache.pop(credential_id, None)
         return None
-    with _credential_lock:
-        cached = _credential_cache.get(credential_id)
-    if cached is not None and cached.updated_at == updated_at:
-        return cached
-    credential = LLMCredential.objects.filter(pk=credential_id).first()
-    if credential is not None:
+    if cached is None or cached.updated_at != updated_at:
+        cached = LLMCredential.objects.filter(pk=credential_id).first()
+    if cached is not None:
         with _credential_lock:
             if len(_credential_cache) > 256:
                 _credential_cache.clear()
-            _credential_cache[credential_id] = credential
-    return credential
+            _credential_cache[credential_id] = (cached, now)
+    return cached
 
 
 def _calculator(node: NodeSnapshot):
