@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "pipelit.middleware.BackingServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "pipelit.urls"
@@ -240,4 +241,6 @@ PIPELIT_WS_PONG_TIMEOUT = float(os.environ.get("PIPELIT_WS_PONG_TIMEOUT", "10"))
 PIPELIT_SCHEDULE_TICK_SECONDS = int(os.environ.get("PIPELIT_SCHEDULE_TICK_SECONDS", "1"))
 TELEGRAM_API_BASE = os.environ.get("TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/")
 # Largest webhook body accepted (bytes); bigger requests get 413 and start nothing.
+# How deep subworkflows may nest (a parent at depth 0 may start children down to this depth).
+PIPELIT_SUBWORKFLOW_MAX_DEPTH = int(os.environ.get("PIPELIT_SUBWORKFLOW_MAX_DEPTH", "5"))
 PIPELIT_WEBHOOK_MAX_BYTES = int(os.environ.get("PIPELIT_WEBHOOK_MAX_BYTES", str(1024 * 1024)))
