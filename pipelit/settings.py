@@ -225,6 +225,10 @@ LOGGING = {
 PIPELIT_ADMIN_USERNAME = os.environ.get("PIPELIT_ADMIN_USERNAME", "admin")
 PIPELIT_ADMIN_PASSWORD = os.environ.get("PIPELIT_ADMIN_PASSWORD", "")
 PIPELIT_WORKSPACES_DIR = Path(os.environ.get("PIPELIT_WORKSPACES_DIR", VAR_DIR / "workspaces"))
+# How long a worker trusts its cached LLM credential before checking updated_at again (seconds).
+PIPELIT_CREDENTIAL_RECHECK_SECONDS = float(os.environ.get("PIPELIT_CREDENTIAL_RECHECK_SECONDS", "2"))
+# Extra paths (colon-separated) that sandboxed commands must not see, besides the project and VAR_DIR.
+PIPELIT_SANDBOX_HIDDEN_PATHS = [p for p in os.environ.get("PIPELIT_SANDBOX_HIDDEN_PATHS", "").split(":") if p]
 # Lower apps reference credentials by this string, never by importing apps.agents.
 PIPELIT_CREDENTIAL_MODEL = "agents.Credential"
 # Turns a sub-component node (model, tool, output parser) into an object for its parent node.
