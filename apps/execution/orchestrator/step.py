@@ -10,6 +10,7 @@ from langchain_core.runnables import RunnableConfig
 
 from apps.execution.graph import NodeSnapshot
 from apps.execution.orchestrator.fan_in import liveness
+from apps.execution.orchestrator.interrupts import WAIT, await_resume, pause_directive
 from apps.execution.orchestrator.invoke import STATE_VIEW_KEYS, Scope, invoke
 from apps.execution.orchestrator.run_context import CONFIG_KEY, RunContext
 from apps.execution.results import NodeResult, NodeStatus
@@ -17,7 +18,6 @@ from apps.execution.topology import Topology
 
 TIMEOUT_CODE = "ExecutionTimeoutError"
 CANCELLED_CODE = "ExecutionCancelled"
-PAUSED = "interrupted"
 
 
 def make_step(node: NodeSnapshot, topology: Topology, snapshot_nodes: dict[str, NodeSnapshot]):
@@ -32,8 +32,6 @@ def make_step(node: NodeSnapshot, topology: Topology, snapshot_nodes: dict[str, 
         if node_id in run.preset:
             return _replay(run, node_id, run.preset[node_id])
         halt = state.get("halt") or _boundary_halt(run, node_id)
-        if halt and halt["status"] == PAUSED:
-            return {}  # not reported: this node runs when the execution resumes
         if halt:
             return _skip(run, node_id, f"execution {halt['status']}: {halt['error']}", halt)
         if is_trigger:
@@ -65,32 +63,6 @@ def _replay(run: RunContext, node_id: str, result: NodeResult) -> dict[str, Any]
     return update
 
 
-def _pause(run: RunContext, node: NodeSnapshot, data, metadata, timing, started_at) -> dict[str, Any] | None:
-    """`_delay_seconds` > 0 or `_interrupt` pauses the run at this node (unless it is being resumed)."""
-    directives = metadata.get("directives") or {}
-    if node.node_id == run.resumed_node:
-        return None
-    interrupt = directives.get("_interrupt")
-    seconds = None
-    if not interrupt:
-        try:
-            seconds = float(directives.get("_delay_seconds") or 0)
-        except (TypeError, ValueError):
-            return None
-        if seconds <= 0:
-            return None
-    result = _stamp(
-        NodeResult(
-            status=NodeStatus.WAITING, data=data, metadata={**metadata, **timing, "delay_seconds": seconds}
-        ),
-        started_at,
-    )
-    run.report_finished(node.node_id, result)
-    prompt = interrupt.get("prompt") if isinstance(interrupt, dict) else None
-    halt = {**_halt(PAUSED, "", "", node.node_id), "delay_seconds": seconds, "prompt": prompt}
-    return {"node_results": {node.node_id: result}, "halt": halt}
-
-
 def _boundary_halt(run: RunContext, node_id: str) -> dict[str, Any] | None:
     if run.timed_out():
         return _halt("failed", "execution exceeded max_execution_seconds", TIMEOUT_CODE, node_id)
@@ -120,22 +92,38 @@ def _execute(
     topology: Topology,
     snapshot_nodes: dict[str, NodeSnapshot],
 ) -> dict[str, Any]:
+    """Run the component; a pause it asks for stops the run here (interrupts.py) until resumed."""
+    resumed = node.node_id in run.resume_nodes
+    answer = await_resume(run.resume_nodes[node.node_id]) if resumed else None
+    update = _attempt(run, node, state, inputs, topology, snapshot_nodes, answer, resumed)
+    pause = update.pop("_pause", None)
+    if pause is None:
+        return update
+    # Raises GraphInterrupt: the run ends `interrupted`. It returns only when a recovered run finds
+    # this pause already answered; then the component runs again with the answer.
+    answer = await_resume(pause)
+    return _attempt(run, node, state, inputs, topology, snapshot_nodes, answer, True)
+
+
+def _attempt(run, node, state, inputs, topology, snapshot_nodes, resume_input, resumed) -> dict[str, Any]:
     scope = Scope(
         node_outputs=state.get("node_outputs") or {},
         trigger=state.get("trigger") or {},
         state={k: state.get(k) for k in STATE_VIEW_KEYS},
     )
-    resume_input = run.resume_input if node.node_id == run.resumed_node else None
     inv = invoke(run, node, topology, snapshot_nodes, scope, inputs, resume_input=resume_input)
     if inv.error is not None:
         message, code = inv.error
-        result = _stamp(NodeResult.failed(message, code, **inv.timing), inv.started_at)
-        run.report_finished(node.node_id, result)
-        status = "cancelled" if code == CANCELLED_CODE else "failed"
-        return {"node_results": {node.node_id: result}, "halt": _halt(status, message, code, node.node_id)}
-    paused = _pause(run, node, inv.data, inv.metadata, inv.timing, inv.started_at)
-    if paused is not None:
-        return paused
+        return _fail(
+            run, node.node_id, _stamp(NodeResult.failed(message, code, **inv.timing), inv.started_at)
+        )
+    pause = None if resumed else pause_directive(inv.metadata)
+    if pause is not None:
+        status = NodeStatus.WAITING if pause["reason"] == WAIT else NodeStatus.INTERRUPTED
+        extra = {"delay_seconds": pause["delay_seconds"], "reason": pause["reason"]}
+        waiting = NodeResult(status=status, data=inv.data, metadata={**inv.metadata, **inv.timing, **extra})
+        run.report_finished(node.node_id, _stamp(waiting, inv.started_at))
+        return {"_pause": pause}
     result = _stamp(
         NodeResult(status=NodeStatus.SUCCESS, data=inv.data, metadata={**inv.metadata, **inv.timing}),
         inv.started_at,
@@ -144,6 +132,15 @@ def _execute(
     update = inv.update
     update["node_results"] = {node.node_id: result}
     return update
+
+
+def _fail(run: RunContext, node_id: str, result: NodeResult) -> dict[str, Any]:
+    run.report_finished(node_id, result)
+    status = "cancelled" if result.error_code == CANCELLED_CODE else "failed"  # e.g. cancelled mid-loop
+    return {
+        "node_results": {node_id: result},
+        "halt": _halt(status, result.error or "", result.error_code or "", node_id),
+    }
 
 
 def _stamp(result: NodeResult, started_at: datetime) -> NodeResult:
