@@ -21,13 +21,14 @@ def resume_execution(self, execution_id: str, node_id: str | None = None, resume
     )
 
 
-@shared_task(bind=True, name="pipelit.subworkflow_notify_parent", ignore_result=True, max_retries=240)
+@shared_task(bind=True, name="pipelit.subworkflow_notify_parent", ignore_result=True, max_retries=300)
 def subworkflow_notify_parent(self, child_execution_id: str) -> None:
-    """A child execution finished: resume its parent (retried while the parent is still pausing)."""
+    """A child execution finished: resume its parent. While the parent is still on its way into the
+    pause (e.g. a parallel branch is finishing), retry: 0.25 s, growing to every 30 s (~2.5 h in all)."""
     from .services import subworkflows
 
     if subworkflows.subworkflow_notify_parent(child_execution_id=child_execution_id) == subworkflows.RETRY:
-        raise self.retry(countdown=0.25)
+        raise self.retry(countdown=min(0.25 * 1.5**self.request.retries, 30.0))
 
 
 @shared_task(name=recovery.WATCHDOG_TASK_NAME, ignore_result=True)

@@ -58,6 +58,8 @@ def test_parent_child_grandchild_results_flow_back_up(api_client, celery_worker)
 
     child = WorkflowExecution.objects.get(parent_execution=execution)
     grandchild = WorkflowExecution.objects.get(parent_execution=child)
+    total = (execution.completed_at - execution.created_at).total_seconds()
+    print(f"\n[measure] parent -> child -> grandchild, created to completed: {total:.2f} s")
     assert (child.workflow.slug, child.depth, child.parent_node_key) == ("child", 1, "delegate")
     assert (grandchild.workflow.slug, grandchild.depth, grandchild.parent_node_key) == (
         "grandchild",

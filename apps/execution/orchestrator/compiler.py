@@ -80,8 +80,22 @@ def _runs_in_flow(snapshot: GraphSnapshot, get_spec) -> Callable[[str], bool]:
     return runs
 
 
+def _check_loop_bodies(snapshot: GraphSnapshot, topology, get_spec) -> None:
+    """A node that may pause (wait, confirmation, subworkflow) cannot run once per loop item."""
+    for loop_id, body in topology.loop_bodies.items():
+        for node_id in body.order[1:]:
+            node_type = snapshot.node(node_id).component_type
+            if get_spec(node_type).interrupts:
+                raise GraphError(
+                    f"node {node_id!r} ({node_type}) may pause the execution and cannot be in the body "
+                    f"of loop {loop_id!r}"
+                )
+        _check_loop_bodies(snapshot, body, get_spec)
+
+
 def _compile(snapshot: GraphSnapshot, trigger_node_id: str, get_spec) -> CompiledPlan:
     topology = build_topology(snapshot, trigger_node_id, runs_in_flow=_runs_in_flow(snapshot, get_spec))
+    _check_loop_bodies(snapshot, topology, get_spec)
     nodes = {n.node_id: n for n in snapshot.nodes}
     # Internal names: node ids may collide with state keys ("trigger") or LangGraph's reserved names.
     name = {node_id: f"node_{i}" for i, node_id in enumerate(topology.order)}

@@ -67,6 +67,13 @@ def pause_reason(log: ExecutionLog | None) -> str | None:
     return WAIT if log.status == LogStatus.WAITING else metadata.get("reason") or "confirmation"
 
 
+def waited_child(log: ExecutionLog | None) -> str | None:
+    """The child execution a subworkflow pause waits for (its `_interrupt` names it), else None."""
+    metadata = log.metadata if log is not None and isinstance(log.metadata, dict) else {}
+    interrupt = (metadata.get("directives") or {}).get("_interrupt")
+    return interrupt.get("child_execution_id") if isinstance(interrupt, dict) else None
+
+
 def execution_resume_request(*, execution: WorkflowExecution, answer: str) -> WorkflowExecution:
     """The answer to a pause: 409 unless the run waits for one; the run continues on a worker."""
     from pipelit.api import Conflict
@@ -78,12 +85,9 @@ def execution_resume_request(*, execution: WorkflowExecution, answer: str) -> Wo
     log = current_pause(execution)
     if log is None or pause_reason(log) == WAIT:
         raise Conflict("Execution is waiting for a timer, not for input.")
-    metadata = log.metadata if isinstance(log.metadata, dict) else {}
-    interrupt = (metadata.get("directives") or {}).get("_interrupt")
-    if isinstance(interrupt, dict) and interrupt.get("child_execution_id"):  # resumed by the child's end
-        raise Conflict(
-            f"Execution is waiting for child execution {interrupt['child_execution_id']}, not for input."
-        )
+    child = waited_child(log)
+    if child:  # only the child's end resumes it (services/subworkflows.py)
+        raise Conflict(f"Execution is waiting for child execution {child}, not for input.")
     execution_id, node_id = str(execution.execution_id), log.node_id
     transaction.on_commit(lambda: resume_execution.delay(execution_id, node_id, answer))
     return execution
@@ -130,6 +134,7 @@ def execution_resume_from_chat(*, workflow, thread_id: str, text: str) -> Workfl
     )
     if latest is None or latest.status != ExecutionStatus.INTERRUPTED:
         return None
-    if pause_reason(current_pause(latest)) in (None, WAIT):
+    log = current_pause(latest)
+    if pause_reason(log) in (None, WAIT) or waited_child(log):  # a child's end resumes that one
         return None
     return execution_resume_request(execution=latest, answer=text)

@@ -146,3 +146,23 @@ def test_notify_waits_for_the_parent_to_pause(parent_run, user):
     )
     WorkflowExecution.objects.filter(pk=parent_run.pk).update(status="cancelled")
     assert subworkflows.subworkflow_notify_parent(child_execution_id=str(kid.execution_id)) == "done"
+
+
+@pytest.mark.django_db
+def test_a_parent_waiting_for_a_child_takes_no_answer_from_the_api_or_the_chat(parent_run):
+    from apps.execution.models import ExecutionLog
+    from apps.execution.services.pauses import execution_resume_from_chat, execution_resume_request
+    from pipelit.api import Conflict
+
+    WorkflowExecution.objects.filter(pk=parent_run.pk).update(status="interrupted", thread_id="u:w")
+    parent_run.refresh_from_db()
+    ExecutionLog.objects.create(
+        execution=parent_run,
+        node_id="call",
+        component_type="workflow",
+        status="interrupted",
+        metadata={"reason": "confirmation", "directives": {"_interrupt": {"child_execution_id": "abc"}}},
+    )
+    with pytest.raises(Conflict, match="waiting for child execution abc"):
+        execution_resume_request(execution=parent_run, answer="fake")
+    assert execution_resume_from_chat(workflow=parent_run.workflow, thread_id="u:w", text="hi") is None

@@ -180,3 +180,10 @@ def test_bad_loop_config_fails_the_node_without_retries(loop_types, config, mess
     outcome = run_snapshot(graph)
     assert outcome.status == "failed" and outcome.error_code == "invalid_config"
     assert message in outcome.error and outcome.node_results["loop"].metadata["retry_count"] == 0
+
+
+def test_a_node_type_that_pauses_is_refused_in_a_loop_body(loop_types):
+    body = [{"id": "a", "type": "wait", "config": {"duration": 1}}, {"id": "b", "type": "t_step"}]
+    outcome = run_snapshot(loop_graph([1], body=body))
+    assert outcome.status == "failed" and outcome.error_code == "invalid_graph"
+    assert "'a' (wait) may pause the execution and cannot be in the body of loop 'loop'" in outcome.error
