@@ -137,6 +137,19 @@ def test_watchdog_leaves_runs_with_a_fresh_heartbeat_or_a_live_worker_alone(user
     assert str(os.getpid()) in alive.worker_hostname
 
 
+def test_watchdog_recovers_a_run_of_a_live_worker_whose_heartbeat_stopped_long_ago(
+    user, enqueued, django_capture_on_commit_callbacks
+):
+    # e.g. the database went away mid-run: the task failed, the worker process lives on
+    owner = recovery.owner_id(f"celery@{socket.gethostname()}")
+    abandoned = make_run(user, owner=owner, heartbeat_age=30 * recovery.ABANDONED_FACTOR + 5, logged=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = recovery.execution_watchdog(stale_seconds=30)
+    abandoned.refresh_from_db()
+    assert report.requeued == [str(abandoned.execution_id)]
+    assert abandoned.status == "pending" and enqueued == [str(abandoned.execution_id)]
+
+
 def test_watchdog_reenqueues_an_old_pending_run_once_per_period(user, enqueued):
     execution = make_run(user, status="pending", heartbeat_age=0)
     WorkflowExecution.objects.filter(pk=execution.pk).update(

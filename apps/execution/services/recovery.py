@@ -45,6 +45,10 @@ from .pauses import overdue_waits_resend
 logger = logging.getLogger(__name__)
 
 WORKER_LOST = "worker_lost"
+# A run whose worker process is alive but whose heartbeat is this many timeouts old is abandoned: the
+# heartbeat ticks while any node runs, so its task ended without finishing it (e.g. the database went
+# away mid-run and the task failed). It is recovered like a run whose worker died.
+ABANDONED_FACTOR = 4
 MAX_RECOVERIES = 3
 WATCHDOG_TASK_NAME = "pipelit.execution_watchdog"
 
@@ -182,8 +186,10 @@ def execution_watchdog(
         Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True, started_at__lt=stale_before)
     )
     liveness = _Liveness()
-    for execution in stale.only("pk", "execution_id", "worker_hostname"):
-        if liveness.alive(execution.worker_hostname):
+    abandoned_before = now - timedelta(seconds=stale_seconds * ABANDONED_FACTOR)
+    for execution in stale.only("pk", "execution_id", "worker_hostname", "heartbeat_at", "started_at"):
+        beat = execution.heartbeat_at or execution.started_at
+        if liveness.alive(execution.worker_hostname) and beat >= abandoned_before:
             continue
         outcome = execution_recover(execution=execution)
         if outcome == "failed":
