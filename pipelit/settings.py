@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "pipelit.middleware.BackingServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "pipelit.urls"
@@ -224,6 +225,10 @@ LOGGING = {
 PIPELIT_ADMIN_USERNAME = os.environ.get("PIPELIT_ADMIN_USERNAME", "admin")
 PIPELIT_ADMIN_PASSWORD = os.environ.get("PIPELIT_ADMIN_PASSWORD", "")
 PIPELIT_WORKSPACES_DIR = Path(os.environ.get("PIPELIT_WORKSPACES_DIR", VAR_DIR / "workspaces"))
+# How long a worker trusts its cached LLM credential before checking updated_at again (seconds).
+PIPELIT_CREDENTIAL_RECHECK_SECONDS = float(os.environ.get("PIPELIT_CREDENTIAL_RECHECK_SECONDS", "2"))
+# Extra paths (colon-separated) that sandboxed commands must not see, besides the project and VAR_DIR.
+PIPELIT_SANDBOX_HIDDEN_PATHS = [p for p in os.environ.get("PIPELIT_SANDBOX_HIDDEN_PATHS", "").split(":") if p]
 # Lower apps reference credentials by this string, never by importing apps.agents.
 PIPELIT_CREDENTIAL_MODEL = "agents.Credential"
 # Turns a sub-component node (model, tool, output parser) into an object for its parent node.
@@ -240,4 +245,6 @@ PIPELIT_WS_PONG_TIMEOUT = float(os.environ.get("PIPELIT_WS_PONG_TIMEOUT", "10"))
 PIPELIT_SCHEDULE_TICK_SECONDS = int(os.environ.get("PIPELIT_SCHEDULE_TICK_SECONDS", "1"))
 TELEGRAM_API_BASE = os.environ.get("TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/")
 # Largest webhook body accepted (bytes); bigger requests get 413 and start nothing.
+# How deep subworkflows may nest (a parent at depth 0 may start children down to this depth).
+PIPELIT_SUBWORKFLOW_MAX_DEPTH = int(os.environ.get("PIPELIT_SUBWORKFLOW_MAX_DEPTH", "5"))
 PIPELIT_WEBHOOK_MAX_BYTES = int(os.environ.get("PIPELIT_WEBHOOK_MAX_BYTES", str(1024 * 1024)))

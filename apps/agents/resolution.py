@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,7 +19,16 @@ from typing import Any
 from apps.execution.graph import NodeSnapshot
 from apps.execution.results import NodeError
 
-TOOL_TYPES = ("calculator", "datetime", "web_search", "http_request", "memory_read", "memory_write")
+TOOL_TYPES = (
+    "calculator",
+    "datetime",
+    "web_search",
+    "http_request",
+    "run_command",
+    "code_execute",
+    "memory_read",
+    "memory_write",
+)
 
 
 @dataclass(frozen=True)
@@ -107,28 +117,36 @@ def resolve_model(node: NodeSnapshot) -> ResolvedModel:
     return ResolvedModel(credential=credential, settings=settings, extra_config=config)
 
 
-_credential_cache: dict[Any, Any] = {}
+_credential_cache: dict[Any, tuple[Any, float]] = {}  # id -> (credential, monotonic time of its check)
 _credential_lock = threading.Lock()
 
 
 def _credential(credential_id):
-    """The LLMCredential, reloaded (and decrypted) only when its updated_at moved: one small query."""
+    """The LLMCredential, reloaded (and decrypted) only when its updated_at moved. The check is one
+    small query (~1 ms of CPU), made at most every PIPELIT_CREDENTIAL_RECHECK_SECONDS per credential:
+    an edited or deleted credential reaches a busy worker within that time."""
+    from django.conf import settings
+
     from apps.agents.models import Credential, LLMCredential
 
+    now = time.monotonic()
+    with _credential_lock:
+        cached, checked_at = _credential_cache.get(credential_id, (None, 0.0))
+    if cached is not None and now - checked_at < settings.PIPELIT_CREDENTIAL_RECHECK_SECONDS:
+        return cached
     updated_at = Credential.objects.filter(pk=credential_id).values_list("updated_at", flat=True).first()
     if updated_at is None:
+        with _credential_lock:
+            _credential_cache.pop(credential_id, None)
         return None
-    with _credential_lock:
-        cached = _credential_cache.get(credential_id)
-    if cached is not None and cached.updated_at == updated_at:
-        return cached
-    credential = LLMCredential.objects.filter(pk=credential_id).first()
-    if credential is not None:
+    if cached is None or cached.updated_at != updated_at:
+        cached = LLMCredential.objects.filter(pk=credential_id).first()
+    if cached is not None:
         with _credential_lock:
             if len(_credential_cache) > 256:
                 _credential_cache.clear()
-            _credential_cache[credential_id] = credential
-    return credential
+            _credential_cache[credential_id] = (cached, now)
+    return cached
 
 
 def _calculator(node: NodeSnapshot):
@@ -156,6 +174,18 @@ def _http_request(node: NodeSnapshot):
     from apps.agents.tools.http_tool import http_request_tool
 
     return http_request_tool(dict(node.config))
+
+
+def _run_command(node: NodeSnapshot):
+    from apps.agents.tools.shell import run_command_tool
+
+    return run_command_tool(dict(node.config))
+
+
+def _code_execute(node: NodeSnapshot):
+    from apps.agents.tools.shell import code_execute_tool
+
+    return code_execute_tool(dict(node.config))
 
 
 def _memory_read(node: NodeSnapshot):
@@ -208,6 +238,8 @@ _RESOLVERS: dict[str, Callable[[NodeSnapshot], Any]] = {
     "datetime": _datetime,
     "web_search": _web_search,
     "http_request": _http_request,
+    "run_command": _run_command,
+    "code_execute": _code_execute,
     "output_parser": _output_parser,
     "memory_read": _memory_read,
     "memory_write": _memory_write,

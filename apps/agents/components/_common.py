@@ -25,20 +25,25 @@ def attached_model(ctx):
 
 
 def attached_tools(ctx) -> list:
-    """The LangChain tools of the node's `tool` and `memory` sub-components.
+    """The LangChain tools of the node's `tool` and `memory` sub-components."""
+    return [bound.tool for bound in attached_bound_tools(ctx)]
+
+
+def attached_bound_tools(ctx) -> list:
+    """Each tool of the node's `tool` and `memory` sub-components with the canvas node it came from.
 
     A sub-component may resolve to one tool, or to a kit with `tools_for(ctx)` that builds its tools
     for this execution (tools acting as the workflow owner, knowing their agent node and execution).
     """
-    tools: list = []
+    from apps.agents.tool_calls import BoundTool
+
+    bound: list = []
     for label in ("tool", "memory"):
         for node in ctx.attached(label):
             resolved = ctx.resolve_sub_component(node)
-            if hasattr(resolved, "tools_for"):
-                tools.extend(resolved.tools_for(ctx))
-            else:
-                tools.append(resolved)
-    return tools
+            tools = resolved.tools_for(ctx) if hasattr(resolved, "tools_for") else [resolved]
+            bound.extend(BoundTool(node.node_id, tool) for tool in tools)
+    return bound
 
 
 def attached_parser(ctx):

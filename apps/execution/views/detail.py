@@ -9,14 +9,16 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from pipelit.api import Conflict
+
 from .. import charts, selectors
 from ..models import ACTIVE_STATUSES, ExecutionStatus
 from ..services import executions as services
+from ..services import pauses
 
 
 def _pretty(value: Any) -> str:
@@ -25,8 +27,10 @@ def _pretty(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=False, default=str, ensure_ascii=False)
 
 
-def _resume_service():
-    return getattr(services, "execution_resume", None)
+def _waits_for_input(execution) -> bool:
+    if execution.status != ExecutionStatus.INTERRUPTED:
+        return False
+    return pauses.pause_reason(pauses.current_pause(execution)) not in (None, pauses.WAIT)
 
 
 def _panel(log, first_of_node: bool) -> dict:
@@ -67,7 +71,7 @@ def _body_context(execution) -> dict:
         "trigger_payload": _pretty(execution.trigger_payload) if execution.trigger_payload else "",
         "final_output": _pretty(execution.final_output) if execution.final_output is not None else "",
         "can_cancel": execution.status in ACTIVE_STATUSES,
-        "can_resume": execution.status == ExecutionStatus.INTERRUPTED and _resume_service() is not None,
+        "can_resume": _waits_for_input(execution),
         "is_active": execution.status in ACTIVE_STATUSES,
         "live_url": f"/ws/editor/?channel=execution:{execution.execution_id}",
     }
@@ -104,10 +108,11 @@ def execution_cancel(request, execution_id: str):
 @login_required
 @require_POST
 def execution_resume(request, execution_id: str):
-    resume = _resume_service()
-    if resume is None:
-        raise Http404("Resuming executions is not available.")
     execution = selectors.execution_get_for_user(user=request.user, execution_id=execution_id)
-    resume(execution=execution)
+    try:
+        pauses.execution_resume_request(execution=execution, answer=request.POST.get("input", ""))
+    except Conflict as exc:
+        messages.info(request, str(exc.detail))
+        return _back(request, execution)
     messages.success(request, "Execution resumed.")
     return _back(request, execution)

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from apps.agents.tools.context import ToolContext
+from tests.agents.components.conftest import credential, events, run_ai  # noqa: F401
 from tests.execution.builders import build_workflow
 from tests.factories import UserFactory, WorkflowExecutionFactory
 
