@@ -23,7 +23,7 @@ from common import _prepare_database, bench_env, django_setup  # noqa: E402
 
 # (label, substring of "file:function") summed from the profile's cumulative times
 WATCH = [
-    ("agent node (_run_with_retries)", "orchestrator/step.py:_run_with_retries"),
+    ("agent node (_run_with_retries)", "orchestrator/invoke.py:_run_with_retries"),
     ("ResolvedModel.invoke (our llm_invoke)", "llm/calls.py:llm_invoke"),
     ("resolve_chat_model (client cache)", "llm/providers.py:resolve_chat_model"),
     ("bind_tools", "chat_models/base.py:bind_tools"),
@@ -80,7 +80,7 @@ def main() -> None:
         )
         assert outcome.status == "completed", outcome.error
 
-    from apps.execution.orchestrator import step
+    from apps.execution.orchestrator import invoke as step
 
     # Nodes run on LangGraph's worker threads; cProfile sees only the thread that enables it.
     profiler = cProfile.Profile(time.thread_time)  # CPU of the node thread: not waiting, not the fake server

@@ -55,3 +55,13 @@ def admin_client(admin_user) -> APIClient:
 @pytest.fixture
 def anon_client() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_checkpointer(django_db_setup):
+    """The checkpointer's PostgreSQL pool holds sessions on the test database: close it before the
+    database is dropped (depending on django_db_setup makes this teardown run first)."""
+    yield
+    from apps.execution.checkpoints import reset_checkpointer
+
+    reset_checkpointer()

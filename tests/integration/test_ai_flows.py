@@ -8,6 +8,7 @@ import httpx
 import pytest
 from django.conf import settings
 
+from apps.agents import conversations
 from apps.execution.models import ExecutionLog
 from tests.conftest import client_for
 from tests.execution.builders import build_workflow
@@ -52,6 +53,8 @@ def test_chat_message_runs_the_agent_with_tools_and_records_answer_history_event
             ("clock", "agent", {"edge_label": "tool"}),
         ],
     )
+    # The checkpointer's file outlives test databases, whose ids repeat: start with an empty thread.
+    conversations.history_clear(thread_id=f"{owner.user.pk}:{workflow.pk}")
     headers = {"Authorization": f"Bearer {owner.raw_key}"}
     chat_url = f"{asgi_server.url}/api/v1/workflows/{workflow.slug}/chat/"
     # A first turn (also loads LangChain in the worker, which happens on a worker's first AI run).

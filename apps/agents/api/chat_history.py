@@ -62,8 +62,7 @@ class ChatHistoryView(APIView):
         limit = _limit(request.query_params.get("limit"))
         before = _before(request.query_params.get("before"))
         thread_id = conversations.thread_id_for(user_id=request.user.pk, workflow_id=workflow.pk)
-        rows, has_more = conversations.history_page(thread_id=thread_id, limit=limit, before=before)
-        messages = [{"role": r.role, "text": r.text, "timestamp": r.created_at.isoformat()} for r in rows]
+        messages, has_more = conversations.history_page(thread_id=thread_id, limit=limit, before=before)
         return Response({"messages": messages, "thread_id": thread_id, "has_more": has_more})
 
     @extend_schema(operation_id="workflow_chat_history_clear", responses={204: None})

@@ -6,6 +6,7 @@ results) goes to the node's ExecutionLog as the `_trace` directive (result metad
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from apps.agents.components._common import (
@@ -68,9 +69,10 @@ def run(ctx) -> dict[str, Any]:
     history = memory.load(thread) if thread else []
     prompt = [SystemMessage(ctx.config["system_prompt"])] if ctx.config.get("system_prompt") else []
     conversation = [*history, HumanMessage(text)]
+    asked_at = datetime.now(UTC)
     answer, produced = _loop(model, runner, prompt, conversation, _max_iterations(ctx.config))
     if thread:
-        memory.append(thread, user=text, assistant=message_text(answer))
+        memory.append(thread, user=text, assistant=message_text(answer), asked_at=asked_at)
     final = message_text(answer)
     return {
         "output": final,

@@ -5,22 +5,25 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from apps.agents.models import ConversationMessage
+from apps.agents import conversations
 from tests.factories import UserFactory, WorkflowFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def add(thread_id, role, text, minutes_ago):
-    message = ConversationMessage.objects.create(thread_id=thread_id, role=role, text=text)
-    ConversationMessage.objects.filter(pk=message.pk).update(
-        created_at=timezone.now() - timedelta(minutes=minutes_ago)
-    )
+    when = timezone.now() - timedelta(minutes=minutes_ago)
+    conversations.append_messages(thread_id, [(role, text, when)])
 
 
 @pytest.fixture
 def workflow(api_client):
-    return WorkflowFactory(owner=api_client.user)
+    workflow = WorkflowFactory(owner=api_client.user)
+    # The checkpointer's file outlives the (rolled back) test database, whose ids repeat: start clean.
+    for user_id in (api_client.user.pk, api_client.user.pk + 999):
+        conversations.history_clear(thread_id=f"{user_id}:{workflow.pk}")
+    conversations.history_clear(thread_id="other:thread")
+    return workflow
 
 
 def url(workflow):
@@ -62,7 +65,8 @@ def test_delete_clears_only_the_callers_thread(api_client, workflow):
     response = api_client.delete(url(workflow))
 
     assert response.status_code == 204
-    assert list(ConversationMessage.objects.values_list("text", flat=True)) == ["keep"]
+    assert conversations.history_page(thread_id=mine, limit=10) == ([], False)
+    assert [m["text"] for m in conversations.history_page(thread_id="other:thread", limit=10)[0]] == ["keep"]
 
 
 def test_history_of_a_workflow_the_caller_cannot_see_is_404(api_client):

@@ -2,6 +2,7 @@
 
 import json
 
+from apps.agents import conversations
 from apps.execution.models import WorkflowExecution
 from tests.agents.components.conftest import model_node
 from tests.factories import UserFactory, WorkflowFactory
@@ -104,6 +105,8 @@ def test_conversation_memory_replays_earlier_turns_of_the_thread(credential, fak
     user = UserFactory()
     workflow = WorkflowFactory(owner=user)
     graph = agent_graph(credential, tools=(), conversation_memory=True)
+    thread = f"{user.pk}:{workflow.pk}"
+    conversations.history_clear(thread_id=thread)  # the checkpointer outlives the rolled-back ids
     fake_openai.reply("Nice to meet you, Ada.")
     fake_openai.reply("Your name is Ada.")
 
@@ -120,6 +123,24 @@ def test_conversation_memory_replays_earlier_turns_of_the_thread(credential, fak
         "Nice to meet you, Ada.",
         "What is my name?",
     ]
+    # The thread lives in the checkpointer: both turns, text only, with timestamps.
+    messages, has_more = conversations.history_page(thread_id=thread, limit=10)
+    assert [(m["role"], m["text"]) for m in messages] == [
+        ("user", "My name is Ada."),
+        ("assistant", "Nice to meet you, Ada."),
+        ("user", "What is my name?"),
+        ("assistant", "Your name is Ada."),
+    ]
+    assert all(m["timestamp"] for m in messages) and has_more is False
+
+    # A failed turn is not recorded.
+    fake_openai.error(401, "bad key")
+    execution = WorkflowExecution.objects.create(
+        workflow=workflow, trigger_node_key="trigger", thread_id=thread
+    )
+    outcome, _ = run_ai(graph, {"text": "Forget this"}, execution_id=str(execution.execution_id))
+    assert outcome.status == "failed"
+    assert len(conversations.history_page(thread_id=thread, limit=10)[0]) == 4
 
 
 def test_the_http_request_step_attached_as_a_tool_is_called_by_the_agent(credential, fake_openai, run_ai):
