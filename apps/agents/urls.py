@@ -13,4 +13,5 @@ urlpatterns = [
     path("credentials/form/", views.credential_form, name="credential-form"),
     path("credentials/<int:credential_id>/delete/", views.credential_delete, name="credential-delete"),
     path("credentials/<int:credential_id>/test/", views.credential_test, name="credential-test"),
+    path("workflows/<slug:slug>/editor/chat/history/", views.chat_history, name="chat-history"),
 ]

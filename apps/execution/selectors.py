@@ -81,3 +81,27 @@ def schedule_get_for_user(*, user, job_id) -> ScheduledJob:
     if job is None:
         raise Http404("Scheduled job not found.")
     return job
+
+
+def latest_node_statuses(*, workflow) -> dict[str, dict]:
+    """node_id -> the `node_status` event data of the workflow's latest execution, rebuilt from its
+    logs (the last log of a node wins); nodes not reached yet are `pending` while it still runs."""
+    execution = WorkflowExecution.objects.filter(workflow=workflow).order_by("-created_at", "-id").first()
+    if execution is None:
+        return {}
+    execution_id = str(execution.execution_id)
+    statuses: dict[str, dict] = {}
+    if not execution.is_finished:
+        for node_id in workflow.nodes.values_list("node_id", flat=True):
+            statuses[node_id] = {"execution_id": execution_id, "node_id": node_id, "status": "pending"}
+    logs = ExecutionLog.objects.filter(execution=execution).order_by("id")
+    for log in logs.only("node_id", "status", "output", "error", "error_code"):
+        statuses[log.node_id] = {
+            "execution_id": execution_id,
+            "node_id": log.node_id,
+            "status": log.status,
+            "output": log.output,
+            "error": log.error,
+            "error_code": log.error_code,
+        }
+    return statuses

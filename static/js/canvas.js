@@ -459,8 +459,13 @@ function onClick(event) {
       }
       return openPopover(`Output of ${nodeId}`, value);
     }
-    const status = lastStatus[nodeId] || {};
-    return openPopover(`Error of ${nodeId}`, { error: status.error, error_code: status.error_code });
+    let detail = lastStatus[nodeId] || {};
+    try {
+      if (link.dataset.popoverError) detail = JSON.parse(link.dataset.popoverError);
+    } catch {
+      /* fall back to the last socket event */
+    }
+    return openPopover(`Error of ${nodeId}`, { error: detail.error, error_code: detail.error_code });
   }
   const action = event.target.closest("[data-action]");
   if (!action) return;
@@ -480,8 +485,6 @@ function onClick(event) {
     picker.hidden = !picker.hidden;
     action.setAttribute("aria-expanded", String(!picker.hidden));
     if (!picker.hidden) picker.querySelector(".var-option")?.focus();
-  } else if (name === "chat-clear") {
-    document.getElementById("chat-messages").innerHTML = "";
   }
 }
 
@@ -503,6 +506,7 @@ async function runTrigger(nodeId) {
 
 function chatAppend(role, text) {
   const box = document.getElementById("chat-messages");
+  const live = document.getElementById("chat-live");
   const div = document.createElement("div");
   div.className = `chat-message chat-message--${role}`;
   const who = document.createElement("span");
@@ -512,7 +516,7 @@ function chatAppend(role, text) {
   body.className = "chat-message__text";
   body.textContent = text;
   div.append(who, body);
-  box.appendChild(div);
+  live.appendChild(div);
   box.scrollTop = box.scrollHeight;
 }
 
@@ -636,12 +640,8 @@ async function resync() {
   // Whatever happened while the socket was down: take the server's graph as it is now.
   const res = await fetch(`${base}graph/`, { credentials: "same-origin" });
   if (!res.ok) return;
-  const badges = new Map([...document.querySelectorAll(".node-badge")].map((b) => [b.id, b]));
+  // Badges come back too, rebuilt by the server from the latest execution's logs.
   viewport.innerHTML = await res.text();
-  for (const fresh of document.querySelectorAll(".node-badge")) {
-    const old = badges.get(fresh.id);
-    if (old) fresh.replaceWith(old);
-  }
   layoutAllEdges();
   if (selection) {
     const el = selection.kind === "node" ? nodeEl(selection.id) : edgeEl(selection.id);
