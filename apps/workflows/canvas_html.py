@@ -19,7 +19,8 @@ def _handle(card: NodeCard, h: Handle) -> str:
     label = escape(h.label)
     extra = f' data-edge-label="{escape(h.edge_label)}"' if h.edge_label else ""
     color = f" --handle-color: {escape(h.color)};" if h.color else ""
-    inner = f'<span class="handle__label">{label}</span>' if h.kind in ("route", "sub") else ""
+    labelled = h.kind in ("route", "sub", "loop_body", "loop_return") or h.label != h.name
+    inner = f'<span class="handle__label">{label}</span>' if labelled else ""
     return (
         f'<span class="handle handle--{h.kind}" data-handle-kind="{h.kind}" data-handle-name="{escape(h.name)}"{extra}'
         f' style="left: {h.x:.1f}px; top: {h.y:.1f}px;{color}" title="{label}"'
@@ -104,7 +105,7 @@ def edge_html(edge: dict) -> SafeString:
     source, target = escape(edge["source_node_id"]), escape(edge["target_node_id"])
     edge_type, label = escape(edge["edge_type"]), escape(edge.get("edge_label") or "")
     condition = escape(edge.get("condition_value") or "")
-    sub = " edge--sub" if label else ""
+    sub = f" edge--sub edge--{label}" if label else ""
     aria = f"Connection from {source} to {target}"
     aria += f" on route {condition}" if condition else ""
     aria += f" ({label})" if label else ""
