@@ -205,13 +205,17 @@ def test_cancel_calls_the_engine_service(client, user):
     assert "already finished" in again.content.decode()
 
 
-def test_others_executions_are_404_and_resume_is_404_without_a_service(client, user):
+def test_others_executions_are_404_and_a_run_not_waiting_for_an_answer_is_not_resumed(client, user):
     theirs = run(WorkflowFactory(), status="running")
-    for method, suffix in [("get", ""), ("post", "cancel/")]:
+    for method, suffix in [("get", ""), ("post", "cancel/"), ("post", "resume/")]:
         assert getattr(client, method)(f"/executions/{theirs.execution_id}/{suffix}").status_code == 404
     assert client.get(f"/executions/{uuid.uuid4()}/").status_code == 404
     assert client.get("/executions/not-a-uuid/").status_code == 404
     theirs.refresh_from_db()
     assert theirs.status == "running"
-    mine = run(WorkflowFactory(owner=user), status="interrupted")
-    assert client.post(f"/executions/{mine.execution_id}/resume/").status_code == 404
+    mine = run(WorkflowFactory(owner=user), status="interrupted")  # no waiting log: nothing to answer
+    response = client.post(f"/executions/{mine.execution_id}/resume/", {"input": "yes"}, follow=True)
+    assert "not for input" in response.content.decode()
+    assert "Waiting for your answer" not in response.content.decode()
+    response = client.post(f"/executions/{mine.execution_id}/resume/", {"input": " "}, follow=True)
+    assert "Type an answer first." in response.content.decode()
