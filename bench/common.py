@@ -7,7 +7,9 @@ between `<!-- bench:NAME -->` markers, replacing the previous run's table.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -78,9 +80,30 @@ class RunningStack:
     api_key: str
     env: dict
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    cmds: dict[str, list[str]] = field(default_factory=dict)
+    redis: subprocess.Popen | None = None  # the private Redis, when the harness started one
 
     def rss(self) -> dict[str, float]:
         return {name: round(rss_mb(proc.pid), 1) for name, proc in self.procs.items()}
+
+    def kill(self, name: str) -> None:
+        """SIGKILL a process and everything in its process group (e.g. a worker and its children)."""
+        proc = self.procs[name]
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+
+    def respawn(self, name: str) -> None:
+        """Start `name` again with the command it was first started with."""
+        with open(BENCH_VAR / "logs" / f"{name}.log", "ab") as log:
+            self.procs[name] = subprocess.Popen(
+                self.cmds[name],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
 
 def _prepare_database(env: dict) -> str:
@@ -116,7 +139,9 @@ def running_stack(
     """daphne + `workers` Celery worker processes (+ beat), as `make run` starts them."""
     env = bench_env(**extra_env)
     redis = stack.start_redis(env["REDIS_URL"])
+    running = None
     procs: dict[str, subprocess.Popen] = {}
+    cmds: dict[str, list[str]] = {}
     try:
         api_key = _prepare_database(env)
         subprocess.run(
@@ -130,6 +155,7 @@ def running_stack(
         logs.mkdir(exist_ok=True)
 
         def spawn(name, cmd):
+            cmds[name] = cmd
             with open(logs / f"{name}.log", "wb") as log:
                 procs[name] = subprocess.Popen(
                     cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -165,11 +191,20 @@ def running_stack(
             spawn("beat", [sys.executable, "-m", "celery", "-A", "pipelit", "beat", "-l", "WARNING"])
         stack.wait_for_port(port, proc=procs["web"])
         _wait_for_workers(env, workers)
-        yield RunningStack(url=f"http://127.0.0.1:{port}", port=port, api_key=api_key, env=env, procs=procs)
+        running = RunningStack(
+            url=f"http://127.0.0.1:{port}",
+            port=port,
+            api_key=api_key,
+            env=env,
+            procs=procs,
+            cmds=cmds,
+            redis=redis,
+        )
+        yield running
     finally:
         for proc in procs.values():
             stack.stop(proc)
-        stack.stop(redis)
+        stack.stop(running.redis if running else redis)
 
 
 def _wait_for_workers(env: dict, count: int, timeout: float = 60) -> None:
@@ -215,12 +250,12 @@ def machine_line() -> str:
     return f"{os.cpu_count()} cores ({cpu}), Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d')}"
 
 
-def record(name: str, title: str, body: str) -> None:
-    """Replace (or append) the section `name` of docs/benchmarks.md."""
-    RESULTS.parent.mkdir(exist_ok=True)
+def record(name: str, title: str, body: str, results: Path = RESULTS) -> None:
+    """Replace (or append) the section `name` of docs/benchmarks.md (or of `results`)."""
+    results.parent.mkdir(exist_ok=True)
     text = (
-        RESULTS.read_text()
-        if RESULTS.exists()
+        results.read_text()
+        if results.exists()
         else "# Benchmarks\n\nProduced by `make bench` (or each `bench/*.py`).\n"
     )
     start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
@@ -231,5 +266,5 @@ def record(name: str, title: str, body: str) -> None:
         text = before + section + after
     else:
         text = text.rstrip() + "\n\n" + section + "\n"
-    RESULTS.write_text(text)
+    results.write_text(text)
     print(section)

@@ -62,6 +62,17 @@ class Conflict(exceptions.APIException):
     default_detail = "Conflict."
 
 
+class ServiceUnavailable(exceptions.APIException):
+    """503 with `Retry-After` (DRF sets the header from `wait`): a backing service is down."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "A backing service is unavailable; try again shortly."
+
+    def __init__(self, detail=None, *, wait: int = 5):
+        super().__init__(detail)
+        self.wait = wait
+
+
 def exception_handler(exc, context):
     if isinstance(exc, Http404):
         # Our own 404s say what is missing; Django's generic "No X matches the given query." does not.

@@ -17,12 +17,13 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
+from redis.exceptions import RedisError
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
 from apps.workflows.models import Workflow
-from pipelit.api import Conflict
+from pipelit.api import Conflict, ServiceUnavailable
 
 from ..services.executions import execution_create
 from ..services.triggers import trigger_check, trigger_node_find
@@ -119,6 +120,12 @@ def _fire(workflow: Workflow, node, user, payload: dict, execution_id: uuid.UUID
     )
 
 
+def _unavailable(message: str, retry_after: int) -> JsonResponse:
+    response = JsonResponse({"detail": message}, status=503)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
 @csrf_exempt
 async def webhook(request, slug: str):
     if request.method != "POST":
@@ -137,12 +144,18 @@ async def webhook(request, slug: str):
         "execution_id": str(execution_id),
         "message": "Workflow execution started",
     }
-    if not wait:
-        await sync_to_async(_fire)(workflow, node, user, _payload(request, body), execution_id)
-        return JsonResponse(accepted, status=202)
-    async with FinishListener(str(execution_id)) as listener:
-        await sync_to_async(_fire)(workflow, node, user, _payload(request, body), execution_id)
-        finished = await listener.wait(wait)
+    payload = _payload(request, body)
+    try:
+        if not wait:
+            await sync_to_async(_fire)(workflow, node, user, payload, execution_id)
+            return JsonResponse(accepted, status=202)
+        async with FinishListener(str(execution_id)) as listener:
+            await sync_to_async(_fire)(workflow, node, user, payload, execution_id)
+            finished = await listener.wait(wait)
+    except ServiceUnavailable as exc:
+        return _unavailable(str(exc.detail), exc.wait)
+    except RedisError:  # the completion listener could not subscribe: nothing was fired
+        return _unavailable("The event bus (Redis) is unavailable; the execution was not started.", 5)
     if finished is None:
         return JsonResponse({**accepted, "message": f"Still running after {wait:g}s"}, status=202)
     result = {

@@ -11,9 +11,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from kombu.exceptions import OperationalError as KombuOperationalError
+from redis.exceptions import RedisError
 
 from apps.workflows.models import Workflow, WorkflowNode
 from pipelit import events
+from pipelit.api import ServiceUnavailable
 
 from .. import cancel_flags
 from ..hooks import run_finish_hooks
@@ -30,12 +33,33 @@ FINISH_EVENT = {
 }
 
 
+QUEUE_UNAVAILABLE = "The task queue (Redis) is unavailable; the execution was not started. Try again shortly."
+
+
 def execution_enqueue(execution: WorkflowExecution) -> None:
-    """Send the run to a worker once the creating transaction has committed."""
+    """Send the run to a worker once the creating transaction has committed.
+
+    When the broker cannot be reached the run is failed (`queue_unavailable`) and ServiceUnavailable
+    (503) is raised to the caller: a trigger is either accepted and queued, or refused, never left
+    pending in silence."""
+    execution_id = str(execution.execution_id)
+    transaction.on_commit(lambda: _send(execution_id))
+
+
+def _send(execution_id: str) -> None:
     from ..tasks import execute_workflow
 
-    execution_id = str(execution.execution_id)
-    transaction.on_commit(lambda: execute_workflow.delay(execution_id))
+    try:
+        execute_workflow.delay(execution_id)
+    except (KombuOperationalError, RedisError, OSError) as exc:
+        logger.warning("could not enqueue execution %s: %s", execution_id, exc)
+        WorkflowExecution.objects.filter(execution_id=execution_id, status=ExecutionStatus.PENDING).update(
+            status=ExecutionStatus.FAILED,
+            error_code="queue_unavailable",
+            error_message=QUEUE_UNAVAILABLE,
+            completed_at=timezone.now(),
+        )
+        raise ServiceUnavailable(QUEUE_UNAVAILABLE) from exc
 
 
 @transaction.atomic
