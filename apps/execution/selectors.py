@@ -94,14 +94,8 @@ def latest_node_statuses(*, workflow) -> dict[str, dict]:
     if not execution.is_finished:
         for node_id in workflow.nodes.values_list("node_id", flat=True):
             statuses[node_id] = {"execution_id": execution_id, "node_id": node_id, "status": "pending"}
-    logs = ExecutionLog.objects.filter(execution=execution).order_by("id")
-    for log in logs.only("node_id", "status", "output", "error", "error_code"):
-        statuses[log.node_id] = {
-            "execution_id": execution_id,
-            "node_id": log.node_id,
-            "status": log.status,
-            "output": log.output,
-            "error": log.error,
-            "error_code": log.error_code,
-        }
+    fields = ("node_id", "status", "output", "error", "error_code")
+    logs = ExecutionLog.objects.filter(execution=execution).order_by("id").values_list(*fields)
+    for row in logs:
+        statuses[row[0]] = {"execution_id": execution_id, **dict(zip(fields, row, strict=True))}
     return statuses

@@ -67,7 +67,7 @@ def badge_html(status: dict[str, Any] | None, *, node_id: str, oob: bool = False
     href = f"/executions/{execution_id}/#node-{nid}"
     link = ""
     if state == "success":
-        output = escape(json.dumps(status.get("output"), indent=2, default=str))
+        output = escape(json.dumps(status.get("output"), default=str))  # the popover pretty-prints it
         link = f'<a href="{href}" class="node-badge__link" data-popover-json="{output}">output</a>'
     elif state == "failed":
         detail = {"error": status.get("error") or "", "error_code": status.get("error_code")}
