@@ -75,7 +75,13 @@
   }
 
   // Tests and assistive tech can tell when a live page is listening.
-  document.addEventListener("htmx:wsOpen", function (event) { event.target.dataset.socket = "live"; });
+  // Events sent between the page's render and the socket's (re)connection are never seen: catch up.
+  document.addEventListener("htmx:wsOpen", function (event) {
+    var el = event.target;
+    el.dataset.socket = "live";
+    if (el.matches("[data-live-execution]")) htmx.trigger(document.body, "execution-changed", { type: "resync" });
+    if (el.matches("[data-live-epic]")) htmx.trigger(document.body, "epic-changed", { type: "resync" });
+  });
   document.addEventListener("htmx:wsClose", function (event) { event.target.dataset.socket = "closed"; });
 
   document.addEventListener("htmx:wsAfterMessage", function () {
