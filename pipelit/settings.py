@@ -229,6 +229,10 @@ PIPELIT_WORKSPACES_DIR = Path(os.environ.get("PIPELIT_WORKSPACES_DIR", VAR_DIR /
 PIPELIT_CREDENTIAL_MODEL = "agents.Credential"
 # Turns a sub-component node (model, tool, output parser) into an object for its parent node.
 PIPELIT_SUB_COMPONENT_RESOLVER = "apps.agents.resolution.resolve_sub_component"
+# Where the platform_api / create_agent_user tools reach this platform's REST API (from the worker).
+PIPELIT_API_BASE_URL = os.environ.get(
+    "PIPELIT_API_BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+).rstrip("/")
 # API socket heartbeat: ping after this many idle seconds, close if no pong within the timeout.
 PIPELIT_WS_PING_INTERVAL = float(os.environ.get("PIPELIT_WS_PING_INTERVAL", "30"))
 PIPELIT_WS_PONG_TIMEOUT = float(os.environ.get("PIPELIT_WS_PONG_TIMEOUT", "10"))
@@ -237,4 +241,6 @@ PIPELIT_WS_PONG_TIMEOUT = float(os.environ.get("PIPELIT_WS_PONG_TIMEOUT", "10"))
 PIPELIT_SCHEDULE_TICK_SECONDS = int(os.environ.get("PIPELIT_SCHEDULE_TICK_SECONDS", "1"))
 TELEGRAM_API_BASE = os.environ.get("TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/")
 # Largest webhook body accepted (bytes); bigger requests get 413 and start nothing.
+# How deep subworkflows may nest (a parent at depth 0 may start children down to this depth).
+PIPELIT_SUBWORKFLOW_MAX_DEPTH = int(os.environ.get("PIPELIT_SUBWORKFLOW_MAX_DEPTH", "5"))
 PIPELIT_WEBHOOK_MAX_BYTES = int(os.environ.get("PIPELIT_WEBHOOK_MAX_BYTES", str(1024 * 1024)))

@@ -18,7 +18,7 @@ from typing import Any
 from apps.execution.graph import NodeSnapshot
 from apps.execution.results import NodeError
 
-TOOL_TYPES = ("calculator", "datetime", "web_search", "http_request")
+TOOL_TYPES = ("calculator", "datetime", "web_search", "http_request", "memory_read", "memory_write")
 
 
 @dataclass(frozen=True)
@@ -158,6 +158,37 @@ def _http_request(node: NodeSnapshot):
     return http_request_tool(dict(node.config))
 
 
+def _memory_read(node: NodeSnapshot):
+    from apps.agents.tools.memory_tools import recall_tool
+
+    try:
+        return recall_tool(dict(node.config))
+    except ValueError as exc:
+        raise NodeError(str(exc), "invalid_config", retryable=False) from exc
+
+
+def _memory_write(node: NodeSnapshot):
+    from apps.agents.tools.memory_tools import remember_tool
+
+    try:
+        return remember_tool(dict(node.config))
+    except ValueError as exc:
+        raise NodeError(str(exc), "invalid_config", retryable=False) from exc
+
+
+def _toolkit(path: str) -> Callable[[NodeSnapshot], Any]:
+    """Tools that act inside the execution: a ToolKit the agent binds to its own context."""
+
+    def resolve(node: NodeSnapshot):
+        from django.utils.module_loading import import_string
+
+        from apps.agents.tools.context import ToolKit
+
+        return ToolKit(build=import_string(path), node=node)
+
+    return resolve
+
+
 def _output_parser(node: NodeSnapshot) -> OutputParser:
     config = node.config
     parser_type = str(config.get("parser_type") or "json")
@@ -178,6 +209,16 @@ _RESOLVERS: dict[str, Callable[[NodeSnapshot], Any]] = {
     "web_search": _web_search,
     "http_request": _http_request,
     "output_parser": _output_parser,
+    "memory_read": _memory_read,
+    "memory_write": _memory_write,
+    "epic_tools": _toolkit("apps.agents.tools.epic_tools.epic_tools"),
+    "task_tools": _toolkit("apps.agents.tools.task_tools.task_tools"),
+    "whoami": _toolkit("apps.agents.tools.identity_tools.whoami_tools"),
+    "create_agent_user": _toolkit("apps.agents.tools.identity_tools.create_agent_user_tools"),
+    "get_totp_code": _toolkit("apps.agents.tools.identity_tools.get_totp_code_tools"),
+    "platform_api": _toolkit("apps.agents.tools.platform_api.platform_api_tools"),
+    "system_health": _toolkit("apps.agents.tools.ops_tools.system_health_tools"),
+    "scheduler_tools": _toolkit("apps.agents.tools.ops_tools.scheduler_tools"),
 }
 
 

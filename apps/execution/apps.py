@@ -31,9 +31,10 @@ class ExecutionConfig(AppConfig):
         from celery.signals import beat_init
 
         from .hooks import on_execution_finished
-        from .services import schedules, telegram
+        from .services import schedules, subworkflows, telegram
 
         on_execution_finished(schedules.schedule_execution_finished)
+        on_execution_finished(subworkflows.subworkflow_child_finished)
         on_execution_finished(telegram.telegram_reply_on_finish)
         beat_init.connect(_ensure_tick_entry, weak=False, dispatch_uid="pipelit-schedules-tick")
 

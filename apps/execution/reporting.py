@@ -84,6 +84,8 @@ class DbReporter:
             retry_count=int(metadata.get("retry_count", 0)) if isinstance(metadata, dict) else 0,
         )
         data = {"execution_id": self.execution_id, "node_id": node_id, "status": status}
+        if isinstance(metadata, dict) and "iteration" in metadata:  # a loop body node, once per item
+            data.update(loop_node_id=metadata.get("loop_node_id"), iteration=metadata["iteration"])
         if result.status == NodeStatus.SUCCESS:
             data["output"] = output
         elif result.status == NodeStatus.FAILED:

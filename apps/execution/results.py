@@ -14,7 +14,8 @@ class NodeStatus(StrEnum):
     SUCCESS = "success"
     FAILED = "failed"
     SKIPPED = "skipped"
-    WAITING = "waiting"
+    WAITING = "waiting"  # paused by a timer (wait)
+    INTERRUPTED = "interrupted"  # paused for an answer or at a breakpoint
 
 
 class NodeError(Exception):

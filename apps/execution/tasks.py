@@ -21,6 +21,15 @@ def resume_execution(self, execution_id: str, node_id: str | None = None, resume
     )
 
 
+@shared_task(bind=True, name="pipelit.subworkflow_notify_parent", ignore_result=True, max_retries=240)
+def subworkflow_notify_parent(self, child_execution_id: str) -> None:
+    """A child execution finished: resume its parent (retried while the parent is still pausing)."""
+    from .services import subworkflows
+
+    if subworkflows.subworkflow_notify_parent(child_execution_id=child_execution_id) == subworkflows.RETRY:
+        raise self.retry(countdown=0.25)
+
+
 @shared_task(name=recovery.WATCHDOG_TASK_NAME, ignore_result=True)
 def execution_watchdog() -> None:
     recovery.execution_watchdog()

@@ -33,6 +33,12 @@ class Topology:
     outgoing: dict[str, tuple[EdgeSnapshot, ...]] = field(default_factory=dict)
     # parent node_id -> {edge label: (sub-component node ids...)}
     sub_components: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    # loop node_id -> the body it runs once per item: a Topology whose entry (`trigger_node_id`) is
+    # the loop node itself, with its loop_body edges as the entry's outgoing edges. Body nodes are
+    # not in `order`: the loop step runs them (orchestrator/loops.py).
+    loop_bodies: dict[str, Topology] = field(default_factory=dict)
+    # in a loop body: the nodes whose loop_return edges hand an iteration's result back to the loop
+    return_sources: tuple[str, ...] = ()
 
     def sinks(self) -> tuple[str, ...]:
         return tuple(n for n in self.order if not self.outgoing.get(n))
@@ -78,24 +84,87 @@ def build_topology(
         key=lambda e: (e.priority, e.source, e.target),
     )
     flow = [e for e in flow if e.source in reachable and e.target in reachable]
-    incoming: dict[str, list[EdgeSnapshot]] = {}
-    outgoing: dict[str, list[EdgeSnapshot]] = {}
-    for edge in flow:
-        incoming.setdefault(edge.target, []).append(edge)
-        outgoing.setdefault(edge.source, []).append(edge)
-    order = _topological_order(trigger_node_id, reachable, outgoing, incoming)
     attachments: dict[str, dict[str, list[str]]] = {}
     for edge in edges:
         if edge.edge_label in SUB_COMPONENT_LABELS and edge.target in reachable:
             attachments.setdefault(edge.target, {}).setdefault(edge.edge_label, []).append(edge.source)
+    sub_components = {p: {lbl: tuple(ids) for lbl, ids in m.items()} for p, m in attachments.items()}
+    returns = [e for e in edges if e.edge_label == LOOP_RETURN and e.source in reachable]
+    return _layer(trigger_node_id, reachable, flow, returns, sub_components)
+
+
+def _layer(
+    entry: str,
+    members: set[str],
+    flow: list[EdgeSnapshot],
+    returns: list[EdgeSnapshot],
+    sub_components: dict[str, dict[str, tuple[str, ...]]],
+) -> Topology:
+    """The Topology of `members` run from `entry`; every loop's body becomes a nested layer."""
+    edges = [e for e in flow if e.source in members and e.target in members]
+    bodies = _loop_bodies(entry, members, edges)
+    inner = set().union(*bodies.values()) if bodies else set()
+    for edge in edges:
+        if edge.target in inner and edge.source not in inner:
+            if edge.edge_label == LOOP_BODY and edge.target in bodies.get(edge.source, ()):
+                continue
+            raise GraphError(
+                f"node {edge.target!r} is inside a loop body and cannot also be fed by {edge.source!r}"
+            )
+    main = members - inner
+    main_edges = [e for e in edges if e.source in main and e.target in main]
+    incoming: dict[str, list[EdgeSnapshot]] = {}
+    outgoing: dict[str, list[EdgeSnapshot]] = {}
+    for edge in main_edges:
+        incoming.setdefault(edge.target, []).append(edge)
+        outgoing.setdefault(edge.source, []).append(edge)
+    order = _topological_order(entry, main, outgoing, incoming)
+    loop_bodies = {
+        loop_id: _layer(loop_id, body | {loop_id}, edges, returns, sub_components)
+        for loop_id, body in bodies.items()
+    }
     return Topology(
-        trigger_node_id=trigger_node_id,
+        trigger_node_id=entry,
         order=order,
-        edges=tuple(flow),
+        edges=tuple(main_edges),
         incoming={k: tuple(v) for k, v in incoming.items()},
         outgoing={k: tuple(v) for k, v in outgoing.items()},
-        sub_components={p: {lbl: tuple(ids) for lbl, ids in m.items()} for p, m in attachments.items()},
+        sub_components=sub_components,
+        loop_bodies=loop_bodies,
+        return_sources=tuple(
+            dict.fromkeys(e.source for e in returns if e.target == entry and e.source in members)
+        ),
     )
+
+
+def _loop_bodies(entry: str, members: set[str], edges: list[EdgeSnapshot]) -> dict[str, set[str]]:
+    """loop node -> its body (what its loop_body edges reach), for the outermost loops of a layer.
+
+    The layer's own entry is never split again: inside a body layer its loop_body edges are the flow."""
+    bodies: dict[str, set[str]] = {}
+    for loop_id in sorted(members - {entry}):
+        starts = [e.target for e in edges if e.source == loop_id and e.edge_label == LOOP_BODY]
+        if not starts:
+            continue
+        body, queue = set(starts), deque(starts)
+        while queue:
+            for edge in edges:
+                if edge.source != queue[0]:
+                    continue
+                if edge.target == loop_id:
+                    raise GraphError(
+                        f"node {edge.source!r} connects back to loop {loop_id!r}: use a loop_return edge"
+                    )
+                if edge.target not in body:
+                    body.add(edge.target)
+                    queue.append(edge.target)
+            queue.popleft()
+        bodies[loop_id] = body
+    return {
+        loop_id: body
+        for loop_id, body in bodies.items()
+        if not any(loop_id in other for other_id, other in bodies.items() if other_id != loop_id)
+    }
 
 
 def _topological_order(

@@ -20,7 +20,7 @@ from apps.workflows.models import (
 
 NODE_ID_PATTERN = r"^[A-Za-z0-9_\-.]+$"
 # Paths under /workflows/ that a slug must not shadow.
-RESERVED_SLUGS = {"node-types", "batch-delete", "import", "validate-dsl"}
+RESERVED_SLUGS = {"node-types", "batch-delete", "import", "validate-dsl", "from-dsl"}
 
 
 def iso(value: datetime | None) -> str | None:

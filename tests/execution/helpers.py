@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from langgraph.checkpoint.memory import InMemorySaver
+
+from apps.execution import checkpoints
 from apps.execution.graph import GraphSnapshot, snapshot_from_dict, snapshot_from_file
 from apps.execution.orchestrator import InMemoryReporter, RunOutcome, run_graph
 from apps.workflows import registry
@@ -37,6 +40,8 @@ def run_snapshot(
     if isinstance(snapshot, dict):
         snapshot = snapshot_from_dict(snapshot)
     kwargs.setdefault("retry_backoff_seconds", 0.001)
+    # Each call its own checkpoints unless a test shares one (to resume a paused run).
+    kwargs.setdefault("checkpointer", InMemorySaver(serde=checkpoints.serde()))
     return run_graph(
         snapshot,
         trigger or first_trigger(snapshot),

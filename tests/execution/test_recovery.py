@@ -50,14 +50,70 @@ def make_run(user, *, status="running", owner="", heartbeat_age=60.0, logged=Fal
     return execution
 
 
-def test_watchdog_fails_a_stale_run_whose_worker_died_after_a_node_finished(user, enqueued):
+def test_watchdog_sends_a_stale_lost_run_back_to_continue_from_its_checkpoint(
+    user, enqueued, django_capture_on_commit_callbacks
+):
     execution = make_run(user, owner=dead_owner(), logged=True)
-    report = recovery.execution_watchdog(stale_seconds=30)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = recovery.execution_watchdog(stale_seconds=30)
     execution.refresh_from_db()
-    assert report.failed == [str(execution.execution_id)]
+    assert report.requeued == [str(execution.execution_id)] and report.failed == []
+    assert execution.status == "pending" and execution.worker_hostname == ""
+    assert execution.started_at is not None  # the first start is kept
+    assert enqueued == [str(execution.execution_id)]
+
+
+def test_a_run_lost_more_than_max_recoveries_times_fails_worker_lost(user, enqueued):
+    execution = make_run(user, owner=dead_owner(), logged=True)
+    for _ in range(recovery.MAX_RECOVERIES):
+        assert recovery.execution_recover(execution=execution) == "requeued"
+        WorkflowExecution.objects.filter(pk=execution.pk).update(status="running")
+    assert recovery.execution_recover(execution=execution) == "failed"
+    execution.refresh_from_db()
     assert execution.status == "failed" and execution.error_code == "worker_lost"
     assert execution.completed_at is not None
-    assert enqueued == []
+
+
+def crashed_after_code_1(user):
+    """A real run of trigger -> code_1 -> code_2 -> code_3 stopped right after code_1 (its checkpoint
+    written), then left `running` by a dead worker, as a SIGKILL would leave it."""
+    workflow = code_chain(owner=user, count=3)
+    WorkflowNode.objects.filter(workflow=workflow, node_id="code_1").update(interrupt_after=True)
+    trigger = WorkflowNode.objects.get(workflow=workflow, node_id="trigger")
+    execution = execution_create(
+        workflow=workflow, trigger_node=trigger, payload={}, user=user, enqueue=False
+    )
+    assert execution_run(execution_id=str(execution.execution_id)).status == "interrupted"
+    ExecutionLog.objects.filter(execution=execution, status="interrupted").delete()
+    WorkflowNode.objects.filter(workflow=workflow, node_id="code_1").update(interrupt_after=False)
+    WorkflowExecution.objects.filter(pk=execution.pk).update(status="running", worker_hostname=dead_owner())
+    return execution
+
+
+def test_redelivered_task_continues_a_lost_run_from_its_checkpoint_without_rerunning_nodes(user):
+    execution = crashed_after_code_1(user)
+    result = execution_run(execution_id=str(execution.execution_id), worker="celery@here")
+    assert result.status == "completed", result.error_message
+    assert result.final_output == {"output": 3}
+    assert list(ExecutionLog.objects.filter(execution=execution).values_list("node_id", flat=True)) == [
+        "trigger",
+        "code_1",
+        "code_2",
+        "code_3",
+    ]
+
+
+def test_a_node_logged_but_not_yet_checkpointed_is_replayed_from_its_log(user):
+    execution = crashed_after_code_1(user)
+    # The worker died after code_2's log row was written, before its checkpoint was.
+    ExecutionLog.objects.create(
+        execution=execution, node_id="code_2", status="success", output={"output": 40}
+    )
+    result = execution_run(execution_id=str(execution.execution_id), worker="celery@here")
+    assert result.status == "completed", result.error_message
+    assert result.final_output == {"output": 41}  # code_3 saw the logged code_2, which did not run again
+    node_ids = list(ExecutionLog.objects.filter(execution=execution).values_list("node_id", flat=True))
+    assert sorted(node_ids) == ["code_1", "code_2", "code_3", "trigger"]
 
 
 def test_watchdog_reruns_a_lost_run_from_the_start_when_no_node_had_finished(
@@ -92,13 +148,6 @@ def test_watchdog_reenqueues_an_old_pending_run_once_per_period(user, enqueued):
     assert second.reenqueued == []
     assert enqueued == [str(execution.execution_id)]
     recovery.cancel_flags._client().delete(f"pipelit:requeued:{execution.execution_id}")
-
-
-def test_redelivered_task_for_a_run_whose_worker_died_fails_it_worker_lost(user):
-    execution = make_run(user, owner=dead_owner(), heartbeat_age=0, logged=True)
-    assert execution_run(execution_id=str(execution.execution_id)) is None
-    execution.refresh_from_db()
-    assert execution.status == "failed" and execution.error_code == "worker_lost"
 
 
 def test_redelivered_task_reruns_a_lost_run_that_had_not_finished_any_node(user):
@@ -152,4 +201,4 @@ def test_the_beat_task_runs_the_watchdog(user, settings):
     execution = make_run(user, owner=dead_owner(), logged=True)
     execution_watchdog.apply()
     execution.refresh_from_db()
-    assert execution.error_code == "worker_lost"
+    assert execution.status == "pending" and execution.worker_hostname == ""

@@ -45,8 +45,52 @@ def test_loop_body_edges_are_followed_for_reachability():
         ]
     )
     topology = build_topology(snapshot, "t")
-    assert set(topology.order) == {"t", "loop", "body"}
-    assert all(e.edge_label != "loop_return" for e in topology.edges)
+    assert topology.order == ("t", "loop")
+    body = topology.loop_bodies["loop"]
+    assert body.order == ("loop", "body") and body.return_sources == ("body",)
+    assert all(e.edge_label != "loop_return" for e in topology.edges + body.edges)
+
+
+def test_a_loop_body_is_a_chain_and_may_hold_a_nested_loop():
+    snapshot = _snapshot(
+        [
+            "t -> outer",
+            {"source": "outer", "target": "a", "label": "loop_body"},
+            "a -> inner",
+            {"source": "inner", "target": "x", "label": "loop_body"},
+            "x -> y",
+            {"source": "y", "target": "inner", "label": "loop_return"},
+            "inner -> b",
+            {"source": "b", "target": "outer", "label": "loop_return"},
+            "outer -> done",
+        ]
+    )
+    topology = build_topology(snapshot, "t")
+    assert topology.order == ("t", "outer", "done")
+    outer = topology.loop_bodies["outer"]
+    assert outer.order == ("outer", "a", "inner", "b") and outer.return_sources == ("b",)
+    inner = outer.loop_bodies["inner"]
+    assert inner.order == ("inner", "x", "y") and inner.return_sources == ("y",)
+
+
+def test_a_body_node_fed_from_outside_the_loop_is_refused():
+    snapshot = _snapshot(
+        [
+            "t -> loop",
+            "t -> body",
+            {"source": "loop", "target": "body", "label": "loop_body"},
+        ]
+    )
+    with pytest.raises(GraphError, match="inside a loop body"):
+        build_topology(snapshot, "t")
+
+
+def test_a_plain_edge_back_into_the_loop_is_refused():
+    snapshot = _snapshot(
+        ["t -> loop", {"source": "loop", "target": "body", "label": "loop_body"}, "body -> loop"]
+    )
+    with pytest.raises(GraphError, match="loop_return"):
+        build_topology(snapshot, "t")
 
 
 def test_order_is_topological_for_diamonds():

@@ -1,4 +1,4 @@
-"""A worker SIGKILLed mid-run: the watchdog and a new worker make every execution end, exactly once."""
+"""A worker SIGKILLed mid-run: the runs continue from their checkpoints on a new worker; no node runs twice."""
 
 import time
 from collections import Counter
@@ -7,7 +7,7 @@ import pytest
 
 from apps.execution.models import ExecutionLog, WorkflowExecution
 from apps.execution.services.executions import execution_create
-from apps.execution.services.recovery import WORKER_LOST, execution_watchdog
+from apps.execution.services.recovery import execution_watchdog
 from apps.workflows.models import WorkflowNode
 from tests.execution.builders import build_workflow
 from tests.support.live import start_worker, wait_for_worker
@@ -42,7 +42,10 @@ def no_session_worker(celery_worker):
     wait_for_worker(celery_worker)
 
 
-def test_killed_worker_runs_end_completed_or_worker_lost_and_no_node_runs_twice(user, no_session_worker):
+@pytest.mark.timeout(300)  # two worker starts and 20 runs of 10 sandboxed nodes on a loaded machine
+def test_killed_worker_runs_continue_from_their_checkpoints_and_each_node_is_logged_once(
+    user, no_session_worker
+):
     workflow = slow_chain(user)
     trigger = WorkflowNode.objects.get(workflow=workflow, node_id="trigger")
     first = start_worker("crash-first", concurrency=2, EXECUTION_HEARTBEAT_INTERVAL_SECONDS="0.3")
@@ -86,14 +89,10 @@ def test_killed_worker_runs_end_completed_or_worker_lost_and_no_node_runs_twice(
 
     executions = list(WorkflowExecution.objects.filter(execution_id__in=ids))
     outcomes = Counter((e.status, e.error_code) for e in executions)
-    assert set(outcomes) <= {("completed", ""), ("failed", WORKER_LOST)}, outcomes
-    assert outcomes[("completed", "")] >= 10
-    assert outcomes[("failed", WORKER_LOST)] >= 1
+    # With the checkpointer every lost run continues where it was: none has to fail `worker_lost`.
+    assert outcomes == {("completed", ""): 20}, outcomes
+    expected = ["trigger", *(f"step_{i}" for i in range(1, 11))]
     for execution in executions:
         node_ids = list(ExecutionLog.objects.filter(execution=execution).values_list("node_id", flat=True))
-        if execution.status == "completed":
-            assert sorted(node_ids) == sorted(["trigger", *(f"step_{i}" for i in range(1, 11))])
-            assert execution.final_output == {"output": 10}
-        else:
-            assert execution.execution_id in interrupted
-            assert len(node_ids) == len(set(node_ids))
+        assert sorted(node_ids) == sorted(expected), (execution.execution_id, node_ids)  # each exactly once
+        assert execution.final_output == {"output": 10}

@@ -11,6 +11,7 @@ from apps.execution.results import NodeError
 MODEL_COLOR = "#3b82f6"
 AI_COLOR = "#7c3aed"
 TOOL_COLOR = "#10b981"
+MEMORY_COLOR = "#f59e0b"
 
 
 def attached_model(ctx):
@@ -21,6 +22,23 @@ def attached_model(ctx):
             f"node {ctx.node_id!r} has no model attached (llm edge)", "missing_model", retryable=False
         )
     return ctx.resolve_sub_component(models[0])
+
+
+def attached_tools(ctx) -> list:
+    """The LangChain tools of the node's `tool` and `memory` sub-components.
+
+    A sub-component may resolve to one tool, or to a kit with `tools_for(ctx)` that builds its tools
+    for this execution (tools acting as the workflow owner, knowing their agent node and execution).
+    """
+    tools: list = []
+    for label in ("tool", "memory"):
+        for node in ctx.attached(label):
+            resolved = ctx.resolve_sub_component(node)
+            if hasattr(resolved, "tools_for"):
+                tools.extend(resolved.tools_for(ctx))
+            else:
+                tools.append(resolved)
+    return tools
 
 
 def attached_parser(ctx):

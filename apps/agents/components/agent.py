@@ -11,6 +11,7 @@ from typing import Any
 from apps.agents.components._common import (
     AI_COLOR,
     attached_model,
+    attached_tools,
     message_text,
     serialize_messages,
     token_usage,
@@ -58,7 +59,7 @@ def run(ctx) -> dict[str, Any]:
     from apps.agents import conversations as memory
 
     model = attached_model(ctx)
-    tools = [ctx.resolve_sub_component(node) for node in ctx.attached("tool")]
+    tools = attached_tools(ctx)
     text = user_text(ctx)
     thread = memory.thread_for(ctx) if ctx.config.get("conversation_memory") else None
     history = memory.load(thread) if thread else []

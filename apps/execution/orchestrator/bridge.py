@@ -3,8 +3,8 @@
 LangGraph runs parallel branches on worker threads. A Django-backed reporter (ExecutionLog rows,
 broadcasts) must not run there: each thread would open its own database connection, and SQLite test
 databases are not shared across threads. So the graph runs on a worker thread, node steps only
-enqueue `node_running`/`node_finished` (FIFO, so the order is kept), and `should_cancel` -- the one
-call whose answer a step needs -- is a synchronous round trip served by the calling thread.
+enqueue `node_running` (FIFO, so the order is kept), while `node_finished` and `should_cancel` are
+synchronous round trips served by the calling thread.
 """
 
 from __future__ import annotations
@@ -46,7 +46,20 @@ class ReporterBridge:
         self._queue.put((RUNNING, node_id, input))
 
     def node_finished(self, node_id: str, result: Any) -> None:
-        self._queue.put((FINISHED, node_id, result))
+        """Waits until the result is recorded: a node's log row exists before its checkpoint does, so a
+        run recovered after a crash never loses a finished node (services/recovery.py)."""
+        reply = self.enqueue_finished(node_id, result)
+        if reply is not None:
+            reply.event.wait()
+
+    def enqueue_finished(self, node_id: str, result: Any) -> _Reply | None:
+        """node_finished in two halves: queue it now (keeps the order), wait on the reply later."""
+        reply = _Reply()
+        with self._lock:
+            if self._closed:
+                return None
+            self._queue.put((FINISHED, node_id, (result, reply)))
+        return reply
 
     def should_cancel(self) -> bool:
         reply = _Reply()
@@ -96,12 +109,18 @@ class ReporterBridge:
                 first.event.set()
             elif deliver and kind != DONE:
                 self._dispatch(kind, first, second)
+            elif kind == FINISHED:
+                second[1].event.set()
 
     def _dispatch(self, kind: str, first: Any, second: Any) -> None:
         if kind == RUNNING:
             self.reporter.node_running(first, second)
         elif kind == FINISHED:
-            self.reporter.node_finished(first, second)
+            result, reply = second
+            try:
+                self.reporter.node_finished(first, result)
+            finally:
+                reply.event.set()
         elif kind == CANCEL:
             try:
                 first.value = bool(self.reporter.should_cancel())

@@ -22,8 +22,15 @@ CACHE_SIZE = 256
 @dataclass(frozen=True)
 class CompiledPlan:
     topology: Topology
-    graph: Any  # langgraph CompiledStateGraph
+    graph: Any  # langgraph CompiledStateGraph, without a checkpointer (runner.with_checkpointer)
     recursion_limit: int
+    names: dict[str, str]  # node id -> internal graph node name
+    breakpoints: dict[str, set[str]]  # "before"/"after" -> internal names (interrupt_before/_after)
+    successors: dict[str, set[str]]  # internal name -> internal names of its flow successors
+
+    @property
+    def node_ids(self) -> dict[str, str]:
+        return {name: node_id for node_id, name in self.names.items()}
 
 
 _cache: OrderedDict[tuple[str, str], CompiledPlan] = OrderedDict()
@@ -85,4 +92,23 @@ def _compile(snapshot: GraphSnapshot, trigger_node_id: str, get_spec) -> Compile
     for node_id in topology.order[1:]:
         sources = list(dict.fromkeys(name[e.source] for e in topology.incoming[node_id]))
         builder.add_edge(sources[0] if len(sources) == 1 else sources, name[node_id])
-    return CompiledPlan(topology=topology, graph=builder.compile(), recursion_limit=len(topology.order) + 10)
+    breakpoints = {
+        "before": {name[i] for i in topology.order if nodes[i].interrupt_before and i != trigger_node_id},
+        "after": {name[i] for i in topology.order if nodes[i].interrupt_after},
+    }
+    successors = {
+        name[i]: {name[e.target] for e in topology.outgoing.get(i, ()) if e.target in name}
+        for i in topology.order
+    }
+    graph = builder.compile(
+        interrupt_before=sorted(breakpoints["before"]) or None,
+        interrupt_after=sorted(breakpoints["after"]) or None,
+    )
+    return CompiledPlan(
+        topology=topology,
+        graph=graph,
+        recursion_limit=len(topology.order) + 10,
+        names=name,
+        breakpoints=breakpoints,
+        successors=successors,
+    )

@@ -6,8 +6,9 @@ from typing import Any
 
 from apps.execution.state import PROTECTED_KEYS
 
-# Directives this engine applies; any other `_key` is kept in the result metadata for later steps
-# (e.g. `_subworkflow`, `_delay_seconds`, `_loop` belong to the pause/loop work still to come).
+# Directives applied here; any other `_key` is kept in the result metadata (`directives`) for the step:
+# `_delay_seconds`/`_interrupt` pause the run (step.py), `_loop` runs a loop body (invoke.py, loops.py),
+# `_subworkflow` records the child execution of a subworkflow node.
 KNOWN_DIRECTIVES = frozenset({"_route", "_messages", "_state_patch", "_token_usage"})
 
 

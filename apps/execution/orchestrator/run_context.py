@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from apps.execution.orchestrator.reporter import NodeReporter
-from apps.execution.results import NodeResult
+from apps.execution.results import NodeResult, NodeStatus
 from apps.workflows import registry
 
 CONFIG_KEY = "pipelit_run"
+PAUSED = (NodeStatus.WAITING, NodeStatus.INTERRUPTED)
 
 
 @dataclass
@@ -25,11 +26,10 @@ class RunContext:
     retry_backoff_seconds: float = 1.0
     sub_component_resolver: Callable[[Any], Any] | None = None
     get_spec: Callable[[str], registry.NodeTypeSpec] = registry.get
-    # Resuming a paused run: results of nodes that already ran (replayed, not reported again) and the
-    # node the run paused at (its pause directive is ignored this time).
+    # Recovering a run whose worker died: results already logged (replayed, not run or reported again).
     preset: dict[str, NodeResult] = field(default_factory=dict)
-    resumed_node: str | None = None
-    resume_input: Any = None
+    # Resuming a paused run: node id -> its pause, for the nodes LangGraph runs again (interrupts.py).
+    resume_nodes: dict[str, dict] = field(default_factory=dict)
     # Set when run_graph gave up waiting (wall-clock limit): late steps must not report anything.
     abandoned: threading.Event = field(default_factory=threading.Event)
     results: dict[str, NodeResult] = field(default_factory=dict)
@@ -50,12 +50,31 @@ class RunContext:
             self.reporter.node_running(node_id, input)
 
     def report_finished(self, node_id: str, result: NodeResult) -> None:
+        enqueue = getattr(self.reporter, "enqueue_finished", None)
         with self._lock:
-            if self.abandoned.is_set() or node_id in self.results:
+            earlier = self.results.get(node_id)
+            if self.abandoned.is_set() or (earlier is not None and earlier.status not in PAUSED):
                 return
             self.results[node_id] = result
             self.running.discard(node_id)
-            self.reporter.node_finished(node_id, result)
+            if enqueue is None:
+                self.reporter.node_finished(node_id, result)
+                return
+            reply = enqueue(node_id, result)
+        if reply is not None:  # outside the lock: `abandon` (on the serving thread) may need it
+            reply.event.wait()
+
+    # A loop body node is reported once per iteration (its result carries `iteration` metadata); it is
+    # not a node of the graph, so these never count towards `results`.
+    def report_iteration_running(self, node_id: str, input: Any) -> None:
+        with self._lock:
+            if not self.abandoned.is_set():
+                self.reporter.node_running(node_id, input)
+
+    def report_iteration_finished(self, node_id: str, result: NodeResult) -> None:
+        with self._lock:
+            if not self.abandoned.is_set():
+                self.reporter.node_finished(node_id, result)
 
     def replayed(self, node_id: str, result: NodeResult) -> None:
         with self._lock:

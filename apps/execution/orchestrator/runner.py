@@ -7,9 +7,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from apps.execution import checkpoints
 from apps.execution.graph import GraphSnapshot
+from apps.execution.orchestrator import interrupts
 from apps.execution.orchestrator.bridge import ReporterBridge
 from apps.execution.orchestrator.compiler import compile_plan
+from apps.execution.orchestrator.interrupts import Resume
 from apps.execution.orchestrator.outcome import (
     CANCELLED,
     COMPLETED,
@@ -21,7 +24,7 @@ from apps.execution.orchestrator.outcome import (
 from apps.execution.orchestrator.reporter import NodeReporter
 from apps.execution.orchestrator.run_context import CONFIG_KEY, RunContext
 from apps.execution.orchestrator.step import TIMEOUT_CODE
-from apps.execution.results import NodeResult
+from apps.execution.results import NodeResult, NodeStatus
 from apps.execution.state import initial_state
 from apps.execution.topology import GraphError
 from apps.workflows import registry
@@ -38,10 +41,14 @@ def run_graph(
     sub_component_resolver: Callable[[Any], Any] | None = None,
     get_spec: Callable[[str], registry.NodeTypeSpec] = registry.get,
     preset: dict[str, NodeResult] | None = None,
-    resumed_node: str | None = None,
-    resume_input: Any = None,
+    resume: Resume | None = None,
+    recover: bool = False,
+    checkpointer: Any = None,
 ) -> RunOutcome:
     """Run the nodes reachable from `trigger_node_id`; every reachable node is reported exactly once.
+
+    The graph state is checkpointed after every superstep (thread_id = execution_id) in `checkpointer`
+    (default: the process's, see apps/execution/checkpoints.py).
 
     With `snapshot.max_execution_seconds` set, the run is failed (ExecutionTimeoutError) when it is not
     done in time: node boundaries stop starting work after the deadline, and if a component is still
@@ -50,10 +57,10 @@ def run_graph(
 
     Every `reporter` call is made on the calling thread (see bridge.py), in order.
 
-    Pauses: a node returning `_delay_seconds` > 0 or `_interrupt` is reported `waiting` and the run ends `interrupted`
-    (RunOutcome.pause); nodes after it are not reported. To resume, call run_graph again with `preset`
-    (the results of the nodes that already ran: replayed, not re-run or re-reported), `resumed_node` and
-    optionally `resume_input` (the paused node sees it as ctx.resume_input).
+    Pauses (interrupts.py): the run ends `interrupted` (RunOutcome.pause) when a node asks to wait or a
+    breakpoint is reached; call run_graph again with the same execution_id and `resume` to continue.
+    `recover=True`: continue from the last checkpoint of a run whose worker died; `preset` holds the
+    results already logged (replayed for nodes the checkpoint had not recorded yet).
     """
     started = time.monotonic()
     try:
@@ -72,16 +79,26 @@ def run_graph(
         sub_component_resolver=sub_component_resolver,
         get_spec=get_spec,
         preset=dict(preset or {}),
-        resumed_node=resumed_node,
-        resume_input=resume_input,
         _order=plan.topology.order,
     )
-    config = {"configurable": {CONFIG_KEY: run}, "recursion_limit": plan.recursion_limit}
-    state_in = initial_state(trigger=dict(trigger_payload or {}), execution_id=execution_id)
+    saver = checkpointer if checkpointer is not None else checkpoints.checkpointer()
+    graph = plan.graph.copy(update={"checkpointer": saver})
+    config = {
+        "configurable": {"thread_id": execution_id, CONFIG_KEY: run},
+        "recursion_limit": plan.recursion_limit,
+    }
+    start = _graph_input(graph, config, plan, run, resume=resume, recover=recover)
+    if isinstance(start, RunOutcome):
+        return start
+    if start is _ALREADY_DONE:
+        return _outcome(graph.get_state(config).values, plan.topology, run, started, None)
+    if start is _FRESH:
+        start = initial_state(trigger=dict(trigger_payload or {}), execution_id=execution_id)
 
     def invoke() -> None:
         try:
-            bridge.done(("ok", plan.graph.invoke(state_in, config=config)))
+            graph.invoke(start, config=config, durability="sync")
+            bridge.done(("ok", None))
         except BaseException as exc:  # reported by the calling thread
             bridge.done(("error", exc))
 
@@ -96,7 +113,43 @@ def run_graph(
     kind, payload = value
     if kind == "error":  # an engine bug must still end the execution cleanly
         return _failed(run, started, f"engine error: {payload}", "engine_error")
-    return _outcome(payload, plan.topology, run, started)
+    state = graph.get_state(config)
+    pause = interrupts.pause_of(state, plan.node_ids, plan.breakpoints, plan.successors)
+    if pause is not None and pause["reason"] in (interrupts.BEFORE, interrupts.AFTER):
+        bridge.reporter.node_finished(
+            pause["node_id"], NodeResult(status=NodeStatus.INTERRUPTED, metadata={"reason": pause["reason"]})
+        )
+    return _outcome(state.values, plan.topology, run, started, pause)
+
+
+_ALREADY_DONE = object()
+_FRESH = object()
+
+
+def _graph_input(graph, config, plan, run: RunContext, *, resume: Resume | None, recover: bool):
+    """What to invoke the graph with: None (continue from the checkpoint), a Command (answer a pause),
+    _FRESH (the initial state), _ALREADY_DONE (nothing left to run) or a failed RunOutcome."""
+    if resume is not None:
+        targets = interrupts.resume_targets(graph, config)
+        if not targets:  # a breakpoint (or nothing to answer): continue from the checkpoint
+            return None
+        name = plan.names.get(resume.node_id) if resume.node_id else None
+        command = interrupts.resume_command(targets, name, resume.input)
+        if command is None:
+            return RunOutcome(
+                status=FAILED, error=f"not paused at node {resume.node_id!r}", error_code="not_paused"
+            )
+        run.resume_nodes = {
+            plan.node_ids[task]: (pending[0].value if pending else {}) for task, pending in targets.items()
+        }
+        return command
+    if recover:
+        state = graph.get_state(config)
+        if state.next:
+            return None
+        if state.values:
+            return _ALREADY_DONE
+    return _FRESH
 
 
 def _failed(run: RunContext, started: float, error: str, error_code: str) -> RunOutcome:
@@ -125,7 +178,7 @@ def _abandon(run: RunContext, bridge: ReporterBridge, started: float) -> RunOutc
     return _failed(run, started, message, TIMEOUT_CODE)
 
 
-def _outcome(state: dict[str, Any], topology, run: RunContext, started: float) -> RunOutcome:
+def _outcome(state: dict[str, Any], topology, run: RunContext, started: float, pause) -> RunOutcome:
     results: dict[str, NodeResult] = dict(state.get("node_results") or {})
     halt = state.get("halt")
     common = {
@@ -135,8 +188,7 @@ def _outcome(state: dict[str, Any], topology, run: RunContext, started: float) -
         "messages": list(state.get("messages") or []),
         "duration_ms": _ms(started),
     }
-    if halt and halt["status"] == INTERRUPTED:
-        pause = {k: halt.get(k) for k in ("node_id", "delay_seconds", "prompt")}
+    if pause is not None and not halt:
         return RunOutcome(status=INTERRUPTED, pause=pause, **common)
     if halt:
         status = CANCELLED if halt["status"] == "cancelled" else FAILED

@@ -2,40 +2,28 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
-from datetime import UTC, datetime
-from types import MappingProxyType
+from datetime import datetime
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 
-from apps.execution import expressions
-from apps.execution.context import NodeContext
 from apps.execution.graph import NodeSnapshot
 from apps.execution.orchestrator.fan_in import liveness
-from apps.execution.orchestrator.output import apply_output
+from apps.execution.orchestrator.interrupts import WAIT, await_resume, pause_directive
+from apps.execution.orchestrator.invoke import STATE_VIEW_KEYS, Scope, invoke
 from apps.execution.orchestrator.run_context import CONFIG_KEY, RunContext
-from apps.execution.results import NodeError, NodeResult, NodeStatus
+from apps.execution.results import NodeResult, NodeStatus
 from apps.execution.topology import Topology
-from apps.workflows.registry import UnknownNodeType
 
 TIMEOUT_CODE = "ExecutionTimeoutError"
 CANCELLED_CODE = "ExecutionCancelled"
-PAUSED = "interrupted"
 
 
 def make_step(node: NodeSnapshot, topology: Topology, snapshot_nodes: dict[str, NodeSnapshot]):
     """The LangGraph node function for `node`; runtime things come from config["configurable"]."""
     node_id = node.node_id
     is_trigger = node_id == topology.trigger_node_id
-    needs_resolution = expressions.needs_resolution(node.config)
-    attached = MappingProxyType(
-        {
-            label: tuple(snapshot_nodes[i] for i in ids)
-            for label, ids in topology.sub_components.get(node_id, {}).items()
-        }
-    )
 
     def step(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
         run: RunContext = config["configurable"][CONFIG_KEY]
@@ -44,8 +32,6 @@ def make_step(node: NodeSnapshot, topology: Topology, snapshot_nodes: dict[str, 
         if node_id in run.preset:
             return _replay(run, node_id, run.preset[node_id])
         halt = state.get("halt") or _boundary_halt(run, node_id)
-        if halt and halt["status"] == PAUSED:
-            return {}  # not reported: this node runs when the execution resumes
         if halt:
             return _skip(run, node_id, f"execution {halt['status']}: {halt['error']}", halt)
         if is_trigger:
@@ -59,7 +45,7 @@ def make_step(node: NodeSnapshot, topology: Topology, snapshot_nodes: dict[str, 
             inputs = {src: outputs.get(src, {}) for src in live.live_sources}
             shown_input = inputs
         run.report_running(node_id, shown_input)
-        return _execute(run, node, state, inputs, needs_resolution, attached)
+        return _execute(run, node, state, inputs, topology, snapshot_nodes)
 
     step.__name__ = f"step_{node_id}"
     return step
@@ -75,32 +61,6 @@ def _replay(run: RunContext, node_id: str, result: NodeResult) -> dict[str, Any]
         if route is not None:
             update["routes"] = {node_id: str(route)}
     return update
-
-
-def _pause(run: RunContext, node: NodeSnapshot, data, metadata, timing, started_at) -> dict[str, Any] | None:
-    """`_delay_seconds` > 0 or `_interrupt` pauses the run at this node (unless it is being resumed)."""
-    directives = metadata.get("directives") or {}
-    if node.node_id == run.resumed_node:
-        return None
-    interrupt = directives.get("_interrupt")
-    seconds = None
-    if not interrupt:
-        try:
-            seconds = float(directives.get("_delay_seconds") or 0)
-        except (TypeError, ValueError):
-            return None
-        if seconds <= 0:
-            return None
-    result = _stamp(
-        NodeResult(
-            status=NodeStatus.WAITING, data=data, metadata={**metadata, **timing, "delay_seconds": seconds}
-        ),
-        started_at,
-    )
-    run.report_finished(node.node_id, result)
-    prompt = interrupt.get("prompt") if isinstance(interrupt, dict) else None
-    halt = {**_halt(PAUSED, "", "", node.node_id), "delay_seconds": seconds, "prompt": prompt}
-    return {"node_results": {node.node_id: result}, "halt": halt}
 
 
 def _boundary_halt(run: RunContext, node_id: str) -> dict[str, Any] | None:
@@ -129,95 +89,59 @@ def _execute(
     node: NodeSnapshot,
     state: dict[str, Any],
     inputs: dict[str, Any],
-    needs_resolution: bool,
-    attached: MappingProxyType,
+    topology: Topology,
+    snapshot_nodes: dict[str, NodeSnapshot],
 ) -> dict[str, Any]:
-    started_at = datetime.now(UTC)
-    started = time.perf_counter()
-    node_outputs = state.get("node_outputs") or {}
-    trigger = state.get("trigger") or {}
-    config = node.config
-    if needs_resolution:
-        context = expressions.build_context(node_outputs=node_outputs, trigger=trigger)
-        config = expressions.resolve_value(config, context)
-    ctx = NodeContext(
-        node_id=node.node_id,
-        component_type=node.component_type,
-        config=config,
-        inputs=MappingProxyType(inputs),
-        trigger=trigger,
-        node_outputs=MappingProxyType(node_outputs),
-        execution_id=run.execution_id,
-        workflow_slug=run.workflow_slug,
-        trigger_node_id=run.trigger_node_id,
-        state=MappingProxyType(
-            {k: state.get(k) for k in ("route", "routes", "user_context", "variables", "messages")}
-        ),
-        deadline=run.deadline,
-        sub_components=attached,
-        sub_component_resolver=run.sub_component_resolver,
-        resume_input=run.resume_input if node.node_id == run.resumed_node else None,
+    """Run the component; a pause it asks for stops the run here (interrupts.py) until resumed."""
+    resumed = node.node_id in run.resume_nodes
+    answer = await_resume(run.resume_nodes[node.node_id]) if resumed else None
+    update = _attempt(run, node, state, inputs, topology, snapshot_nodes, answer, resumed)
+    pause = update.pop("_pause", None)
+    if pause is None:
+        return update
+    # Raises GraphInterrupt: the run ends `interrupted`. It returns only when a recovered run finds
+    # this pause already answered; then the component runs again with the answer.
+    answer = await_resume(pause)
+    return _attempt(run, node, state, inputs, topology, snapshot_nodes, answer, True)
+
+
+def _attempt(run, node, state, inputs, topology, snapshot_nodes, resume_input, resumed) -> dict[str, Any]:
+    scope = Scope(
+        node_outputs=state.get("node_outputs") or {},
+        trigger=state.get("trigger") or {},
+        state={k: state.get(k) for k in STATE_VIEW_KEYS},
     )
-    raw, error, attempts = _run_with_retries(run, node, ctx)
-    timing = {
-        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-        "retry_count": attempts - 1,
-    }
-    if error is not None:
-        message, code = error
-        result = _stamp(NodeResult.failed(message, code, **timing), started_at)
-        run.report_finished(node.node_id, result)
-        return {"node_results": {node.node_id: result}, "halt": _halt("failed", message, code, node.node_id)}
-    try:
-        data, update, metadata = apply_output(node.node_id, raw)
-    except Exception as exc:  # a malformed directive is the component's failure, not the engine's
-        result = _stamp(NodeResult.failed(str(exc), "invalid_output", **timing), started_at)
-        run.report_finished(node.node_id, result)
-        return {
-            "node_results": {node.node_id: result},
-            "halt": _halt("failed", str(exc), "invalid_output", node.node_id),
-        }
-    paused = _pause(run, node, data, metadata, timing, started_at)
-    if paused is not None:
-        return paused
+    inv = invoke(run, node, topology, snapshot_nodes, scope, inputs, resume_input=resume_input)
+    if inv.error is not None:
+        message, code = inv.error
+        return _fail(
+            run, node.node_id, _stamp(NodeResult.failed(message, code, **inv.timing), inv.started_at)
+        )
+    pause = None if resumed else pause_directive(inv.metadata)
+    if pause is not None:
+        status = NodeStatus.WAITING if pause["reason"] == WAIT else NodeStatus.INTERRUPTED
+        extra = {"delay_seconds": pause["delay_seconds"], "reason": pause["reason"]}
+        waiting = NodeResult(status=status, data=inv.data, metadata={**inv.metadata, **inv.timing, **extra})
+        run.report_finished(node.node_id, _stamp(waiting, inv.started_at))
+        return {"_pause": pause}
     result = _stamp(
-        NodeResult(status=NodeStatus.SUCCESS, data=data, metadata={**metadata, **timing}), started_at
+        NodeResult(status=NodeStatus.SUCCESS, data=inv.data, metadata={**inv.metadata, **inv.timing}),
+        inv.started_at,
     )
     run.report_finished(node.node_id, result)
+    update = inv.update
     update["node_results"] = {node.node_id: result}
     return update
 
 
+def _fail(run: RunContext, node_id: str, result: NodeResult) -> dict[str, Any]:
+    run.report_finished(node_id, result)
+    status = "cancelled" if result.error_code == CANCELLED_CODE else "failed"  # e.g. cancelled mid-loop
+    return {
+        "node_results": {node_id: result},
+        "halt": _halt(status, result.error or "", result.error_code or "", node_id),
+    }
+
+
 def _stamp(result: NodeResult, started_at: datetime) -> NodeResult:
     return replace(result, started_at=started_at)
-
-
-def _run_with_retries(run: RunContext, node: NodeSnapshot, ctx: NodeContext):
-    """(raw output, None, attempts) or (None, (message, error_code), attempts)."""
-    attempts = 0
-    while True:
-        attempts += 1
-        try:
-            spec = run.get_spec(node.component_type)
-            if spec.run is None:
-                raise NodeError(
-                    f"node type {node.component_type!r} cannot be executed", "not_executable", retryable=False
-                )
-            return spec.run(ctx), None, attempts
-        except NodeError as exc:
-            error = (str(exc), exc.error_code)
-            retryable = exc.retryable
-        except UnknownNodeType as exc:
-            error = (f"unknown node type {exc}", "unknown_node_type")
-            retryable = False
-        except KeyError as exc:
-            error = (f"missing key {exc}", "KeyError")
-            retryable = True
-        except Exception as exc:
-            error = (str(exc) or exc.__class__.__name__, exc.__class__.__name__)
-            retryable = True
-        if not retryable or attempts > node.max_retries:
-            return None, error, attempts
-        time.sleep(run.retry_backoff_seconds * 2 ** (attempts - 1))
-        if run.timed_out() or run.reporter.should_cancel() or run.abandoned.is_set():
-            return None, error, attempts

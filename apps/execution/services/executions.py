@@ -9,6 +9,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from kombu.exceptions import OperationalError as KombuOperationalError
@@ -97,7 +99,12 @@ def _claim(execution_id: str, owner: str) -> WorkflowExecution | None:
     now = timezone.now()
     claimed = WorkflowExecution.objects.filter(
         execution_id=execution_id, status=ExecutionStatus.PENDING
-    ).update(status=ExecutionStatus.RUNNING, started_at=now, worker_hostname=owner, heartbeat_at=now)
+    ).update(
+        status=ExecutionStatus.RUNNING,
+        started_at=Coalesce("started_at", Value(now)),  # a recovered run keeps its first start
+        worker_hostname=owner,
+        heartbeat_at=now,
+    )
     if not claimed:
         return None
     return WorkflowExecution.objects.select_related("workflow").get(execution_id=execution_id)
@@ -105,7 +112,7 @@ def _claim(execution_id: str, owner: str) -> WorkflowExecution | None:
 
 def _claim_redelivered(execution_id: str, owner: str) -> WorkflowExecution | None:
     """A task delivered again for a `running` run: if its worker is gone, apply the lost-run rule
-    (services/recovery.py): re-run it here when nothing had finished, else it is failed `worker_lost`."""
+    (services/recovery.py): continue it here from its checkpoint, or it is failed `worker_lost`."""
     from .recovery import execution_recover, owner_lost
 
     execution = WorkflowExecution.objects.filter(
@@ -135,21 +142,25 @@ def execution_run(*, execution_id: str, worker: str | None = None) -> WorkflowEx
 def execution_resume_run(
     *, execution_id: str, worker: str | None = None, node_id: str | None = None, resume_input=None
 ) -> WorkflowExecution | None:
-    """Worker side: continue an `interrupted` run from where it paused (services/pauses.py). With
+    """Worker side: continue an `interrupted` run from its checkpoint (services/pauses.py). With
     `node_id`, only when it is still paused at that node (a late or repeated task does nothing)."""
-    from .pauses import execution_resume_claim, resume_point
+    from ..orchestrator.interrupts import Resume
+    from .pauses import current_pause, execution_resume_claim
     from .recovery import owner_id
 
     paused = WorkflowExecution.objects.filter(
         execution_id=execution_id, status=ExecutionStatus.INTERRUPTED
     ).first()
-    if paused is None or (node_id is not None and resume_point(paused)[1] != node_id):
+    if paused is None:
+        return None
+    pause = current_pause(paused)
+    if node_id is not None and (pause is None or pause.node_id != node_id):
         return None
     execution = execution_resume_claim(execution_id=execution_id, owner=owner_id(worker))
     if execution is None:
         return None
-    preset, resumed_node = resume_point(execution)
-    return _run_claimed(execution, preset=preset, resumed_node=resumed_node, resume_input=resume_input)
+    resume = Resume(node_id=pause.node_id if pause else None, input=resume_input)
+    return _run_claimed(execution, resume=resume)
 
 
 def _broadcast_started(execution: WorkflowExecution) -> None:
@@ -164,9 +175,9 @@ def _broadcast_started(execution: WorkflowExecution) -> None:
     )
 
 
-def _run_claimed(
-    execution: WorkflowExecution, *, preset=None, resumed_node=None, resume_input=None
-) -> WorkflowExecution:
+def _run_claimed(execution: WorkflowExecution, *, resume=None) -> WorkflowExecution:
+    """Run (or continue) the graph. Without `resume` this may be a run recovered after its worker died:
+    it continues from the last checkpoint, and nodes already logged are replayed, not run again."""
     from ..orchestrator import run_graph  # LangGraph loads in workers only, not in web or beat
 
     snapshot = graph_snapshot(workflow=execution.workflow)
@@ -178,11 +189,21 @@ def _run_claimed(
         reporter,
         execution_id=str(execution.execution_id),
         sub_component_resolver=sub_component_resolver(),
-        preset=preset,
-        resumed_node=resumed_node,
-        resume_input=resume_input,
+        preset=None if resume is not None else logged_results(execution),
+        resume=resume,
+        recover=resume is None,
     )
     return execution_finalize(execution=execution, outcome=outcome)
+
+
+def logged_results(execution: WorkflowExecution) -> dict:
+    """node id -> NodeResult for every node logged success/skipped (empty for a fresh run)."""
+    from ..results import NodeResult, NodeStatus
+
+    return {
+        log.node_id: NodeResult(status=NodeStatus(log.status), data=log.output, metadata=log.metadata or {})
+        for log in execution.logs.filter(status__in=("success", "skipped")).order_by("id")
+    }
 
 
 def sub_component_resolver():
@@ -196,6 +217,7 @@ def execution_finalize(*, execution: WorkflowExecution, outcome) -> WorkflowExec
         from .pauses import execution_pause
 
         return execution_pause(execution=execution, outcome=outcome)
+    _forget_checkpoints(execution)
     status = ExecutionStatus(outcome.status)
     usage = outcome.token_usage or {}
     now = timezone.now()
@@ -220,6 +242,16 @@ def execution_finalize(*, execution: WorkflowExecution, outcome) -> WorkflowExec
     if updated:
         execution_finished(execution=execution)
     return execution
+
+
+def _forget_checkpoints(execution: WorkflowExecution) -> None:
+    """A finished run needs its graph state no more (best effort: a failure here changes nothing)."""
+    from .. import checkpoints
+
+    try:
+        checkpoints.checkpoint_delete(thread_id=str(execution.execution_id))
+    except Exception:
+        logger.exception("execution %s: deleting its checkpoints failed", execution.execution_id)
 
 
 def execution_finished(*, execution: WorkflowExecution) -> None:

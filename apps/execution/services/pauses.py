@@ -1,35 +1,38 @@
-"""Paused executions: the run ends `interrupted` and no worker waits for it.
+"""Paused executions: the run ends `interrupted`, its state stays in the LangGraph checkpoint, and no
+worker waits for it (see orchestrator/interrupts.py for the engine side).
 
-- wait (`_delay_seconds`): a delayed task (`apply_async(countdown=...)`) resumes it;
-- human_confirmation (`_interrupt`): `POST /api/v1/executions/<id>/resume/ {"input": "..."}` enqueues
-  the resume with the answer (the node re-runs with `ctx.resume_input`). A resume task names the node
-  it resumes, so a late or repeated task never resumes a later pause.
+- wait (`_delay_seconds`): a delayed task (`apply_async(countdown=...)`) resumes it; the watchdog
+  re-sends the resume of a wait that is long overdue (a broker that lost the delayed task);
+- human_confirmation (`_interrupt`) and breakpoints (`interrupt_before`/`interrupt_after`):
+  `POST /api/v1/executions/<id>/resume/ {"input": "..."}` or a chat message in the execution's thread
+  enqueues the resume with the answer.
 
-Design (the orchestrator runs a graph in one invoke, so there is no LangGraph checkpoint here): the
-state to resume from is what the ExecutionLog already holds. A wait node returns `_delay_seconds`; the
-orchestrator logs it `waiting`, stops starting nodes and returns an `interrupted` outcome. We set the
-execution `interrupted`, broadcast `execution_interrupted` and schedule `pipelit.resume_execution`
-with `apply_async(countdown=delay)`. The resume task claims `interrupted -> running` (exactly once;
-a cancelled run is never resumed), broadcasts `execution_resumed` and runs the graph again with every
-logged success/skipped result replayed (not re-run, not re-logged) and the waiting node re-run with its
-pause ignored; that node gets a second log row (`success`).
+The pause is the latest ExecutionLog row with status `waiting` (timer) or `interrupted` (answer or
+breakpoint; metadata `reason` = confirmation | before | after). A resume task names the node it resumes,
+so a late or repeated task never resumes a later pause. The resume task claims `interrupted -> running`
+(exactly once; a cancelled run is never resumed), broadcasts `execution_resumed` and continues the graph
+from its checkpoint: nodes that finished before the pause are not run again.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.db import transaction
 from django.utils import timezone
 
 from pipelit import events
 
-from ..models import ExecutionLog, ExecutionStatus, WorkflowExecution
+from ..models import ExecutionLog, ExecutionStatus, LogStatus, WorkflowExecution
 from ..reporting import execution_channels
-from ..results import NodeResult, NodeStatus
 
-REPLAYED = {str(NodeStatus.SUCCESS), str(NodeStatus.SKIPPED)}
+PAUSE_STATUSES = (LogStatus.WAITING, LogStatus.INTERRUPTED)
+WAIT = "wait"
+OVERDUE_SECONDS = 60
 
 
 def execution_pause(*, execution: WorkflowExecution, outcome) -> WorkflowExecution:
-    """running -> interrupted, then schedule the resume (a cancel that landed meanwhile wins)."""
+    """running -> interrupted, then schedule the resume of a wait (a cancel that landed meanwhile wins)."""
     from ..tasks import resume_execution
 
     pause = outcome.pause or {}
@@ -41,58 +44,49 @@ def execution_pause(*, execution: WorkflowExecution, outcome) -> WorkflowExecuti
         return execution
     delay = pause.get("delay_seconds")
     execution_id = str(execution.execution_id)
-    data = {"execution_id": execution_id, "node_id": pause.get("node_id")}
-    if delay is None:  # waits for an answer: POST /executions/<id>/resume/
-        data.update(reason="confirmation", prompt=pause.get("prompt"))
+    data = {"execution_id": execution_id, "node_id": pause.get("node_id"), "reason": pause.get("reason")}
+    if delay is None:
+        data["prompt"] = pause.get("prompt")
     else:
-        data.update(reason="wait", resume_in=float(delay))
+        data["resume_in"] = float(delay)
     events.broadcast_many(execution_channels(execution), "execution_interrupted", data)
     if delay is not None:
         resume_execution.apply_async((execution_id, pause.get("node_id")), countdown=float(delay))
     return execution
 
 
-def paused_node(execution: WorkflowExecution) -> tuple[str | None, dict]:
-    """(the node the run is paused at, its waiting log metadata)."""
-    preset, waiting = resume_point(execution)
-    if waiting is None:
-        return None, {}
-    log = ExecutionLog.objects.filter(execution=execution, node_id=waiting, status="waiting").last()
-    return waiting, (log.metadata or {}) if log else {}
+def current_pause(execution: WorkflowExecution) -> ExecutionLog | None:
+    """The log row of the pause an `interrupted` execution sits in."""
+    return ExecutionLog.objects.filter(execution=execution, status__in=PAUSE_STATUSES).order_by("-id").first()
+
+
+def pause_reason(log: ExecutionLog | None) -> str | None:
+    if log is None:
+        return None
+    metadata = log.metadata if isinstance(log.metadata, dict) else {}
+    return WAIT if log.status == LogStatus.WAITING else metadata.get("reason") or "confirmation"
 
 
 def execution_resume_request(*, execution: WorkflowExecution, answer: str) -> WorkflowExecution:
-    """The answer to a confirmation pause: 409 unless the run waits for one; the run continues on a worker."""
-    from django.db import transaction
-
+    """The answer to a pause: 409 unless the run waits for one; the run continues on a worker."""
     from pipelit.api import Conflict
 
     from ..tasks import resume_execution
 
     if execution.status != ExecutionStatus.INTERRUPTED:
         raise Conflict(f"Execution is {execution.status}, not waiting for input.")
-    node_id, metadata = paused_node(execution)
-    if node_id is None or metadata.get("delay_seconds") is not None:
+    log = current_pause(execution)
+    if log is None or pause_reason(log) == WAIT:
         raise Conflict("Execution is waiting for a timer, not for input.")
-    execution_id = str(execution.execution_id)
+    metadata = log.metadata if isinstance(log.metadata, dict) else {}
+    interrupt = (metadata.get("directives") or {}).get("_interrupt")
+    if isinstance(interrupt, dict) and interrupt.get("child_execution_id"):  # resumed by the child's end
+        raise Conflict(
+            f"Execution is waiting for child execution {interrupt['child_execution_id']}, not for input."
+        )
+    execution_id, node_id = str(execution.execution_id), log.node_id
     transaction.on_commit(lambda: resume_execution.delay(execution_id, node_id, answer))
     return execution
-
-
-def resume_point(execution: WorkflowExecution) -> tuple[dict[str, NodeResult], str | None]:
-    """(results to replay, the node the run paused at) from the execution's log."""
-    preset: dict[str, NodeResult] = {}
-    waiting = None
-    for log in ExecutionLog.objects.filter(execution=execution).order_by("id"):
-        if log.status == "waiting":
-            waiting = log.node_id
-        elif log.status in REPLAYED:
-            preset[log.node_id] = NodeResult(
-                status=NodeStatus(log.status), data=log.output, metadata=log.metadata or {}
-            )
-    if waiting in preset:  # already resumed past it
-        waiting = None
-    return preset, waiting
 
 
 def execution_resume_claim(*, execution_id: str, owner: str) -> WorkflowExecution | None:
@@ -107,3 +101,35 @@ def execution_resume_claim(*, execution_id: str, owner: str) -> WorkflowExecutio
         execution_channels(execution), "execution_resumed", {"execution_id": str(execution.execution_id)}
     )
     return execution
+
+
+def overdue_waits_resend(*, overdue_seconds: float = OVERDUE_SECONDS) -> list[str]:
+    """Re-send the resume of waits past due by `overdue_seconds` (the claim makes duplicates harmless)."""
+    from ..tasks import resume_execution
+
+    sent = []
+    now = timezone.now()
+    for execution in WorkflowExecution.objects.filter(status=ExecutionStatus.INTERRUPTED)[:500]:
+        log = current_pause(execution)
+        if pause_reason(log) != WAIT:
+            continue
+        delay = float((log.metadata or {}).get("delay_seconds") or 0)
+        if log.timestamp + timedelta(seconds=delay + overdue_seconds) < now:
+            resume_execution.delay(str(execution.execution_id), log.node_id)
+            sent.append(str(execution.execution_id))
+    return sent
+
+
+def execution_resume_from_chat(*, workflow, thread_id: str, text: str) -> WorkflowExecution | None:
+    """A chat message answers the pause of the latest execution in its thread when that execution is
+    `interrupted` waiting for input (a confirmation or a breakpoint); else None (start a new run)."""
+    latest = (
+        WorkflowExecution.objects.filter(workflow=workflow, thread_id=thread_id)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if latest is None or latest.status != ExecutionStatus.INTERRUPTED:
+        return None
+    if pause_reason(current_pause(latest)) in (None, WAIT):
+        return None
+    return execution_resume_request(execution=latest, answer=text)

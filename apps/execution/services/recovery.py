@@ -6,11 +6,14 @@ also while a long node is busy). The owner of a run is alive when
 - it is on this host: its process exists (a definitive answer, no waiting);
 - else: its Celery node answers a ping.
 
-Rule for a lost run (`execution_recover`):
-- no ExecutionLog row yet -> nothing has finished, so at most the trigger node (no side effects) had
-  started: the run is put back to `pending` and enqueued again (it re-runs from the start);
-- otherwise -> `failed` with error_code `worker_lost` (we never re-run nodes that may have had side
-  effects, and the single-invoke engine keeps no checkpoint to resume from).
+Rule for a lost run (`execution_recover`): it is put back to `pending` and enqueued again, and the
+worker that claims it continues from the run's last LangGraph checkpoint (apps/execution/checkpoints.py,
+written after every superstep). Nodes that finished are not run again: those in the checkpoint are
+skipped by LangGraph, and a node whose log row was written but whose checkpoint was not (the worker
+died in between; the log row is always written first) is replayed from its log. Only the node(s) in
+flight when the worker died run again -- at-least-once for that one step; each node is still logged
+exactly once. A run lost MAX_RECOVERIES times (a node that kills its worker every time) is `failed`
+with error_code `worker_lost` instead.
 
 Who calls it:
 - `execution_run` when a task is delivered again for a run that is `running` (acks_late +
@@ -18,7 +21,8 @@ Who calls it:
 - the beat-scheduled watchdog (`execution_watchdog`) for `running` runs whose heartbeat is older than
   EXECUTION_HEARTBEAT_TIMEOUT_SECONDS and whose owner is not alive, and for `pending` runs older than
   EXECUTION_PENDING_REQUEUE_SECONDS (re-enqueued at most once per that period; a duplicate delivery is
-  harmless: only one task can claim a pending run).
+  harmless: only one task can claim a pending run). It also re-sends the resume of waits long overdue
+  (services/pauses.py).
 """
 
 from __future__ import annotations
@@ -36,10 +40,12 @@ from django.utils import timezone
 
 from .. import cancel_flags
 from ..models import ExecutionStatus, WorkflowExecution
+from .pauses import overdue_waits_resend
 
 logger = logging.getLogger(__name__)
 
 WORKER_LOST = "worker_lost"
+MAX_RECOVERIES = 3
 WATCHDOG_TASK_NAME = "pipelit.execution_watchdog"
 
 
@@ -121,15 +127,14 @@ def execution_recover(*, execution: WorkflowExecution, enqueue: bool = True) -> 
     if locked.status != ExecutionStatus.RUNNING:
         return None
     lost_owner = locked.worker_hostname
-    if not locked.logs.exists():
+    if _count_recovery(str(locked.execution_id)) <= MAX_RECOVERIES:
         locked.status = ExecutionStatus.PENDING
-        locked.started_at = None
         locked.worker_hostname = ""
         locked.heartbeat_at = None
-        locked.save(update_fields=["status", "started_at", "worker_hostname", "heartbeat_at"])
+        locked.save(update_fields=["status", "worker_hostname", "heartbeat_at"])
         if enqueue:
             execution_enqueue(locked)
-        logger.warning("execution %s: worker %s lost before any node finished; re-run", locked, lost_owner)
+        logger.warning("execution %s: worker %s lost; resumed from its checkpoint", locked, lost_owner)
         return "requeued"
     now = timezone.now()
     locked.status = ExecutionStatus.FAILED
@@ -146,11 +151,20 @@ def execution_recover(*, execution: WorkflowExecution, enqueue: bool = True) -> 
     return "failed"
 
 
+def _count_recovery(execution_id: str) -> int:
+    client = cancel_flags._client()
+    key = f"pipelit:recoveries:{execution_id}"
+    count = client.incr(key)
+    client.expire(key, 7 * 24 * 3600)
+    return int(count)
+
+
 @dataclass
 class WatchdogReport:
     failed: list[str] = field(default_factory=list)
-    requeued: list[str] = field(default_factory=list)  # running runs re-run from the start
+    requeued: list[str] = field(default_factory=list)  # running runs sent to continue from a checkpoint
     reenqueued: list[str] = field(default_factory=list)  # pending runs sent again
+    waits_resent: list[str] = field(default_factory=list)  # overdue waits whose resume was sent again
 
 
 def execution_watchdog(
@@ -177,6 +191,7 @@ def execution_watchdog(
         elif outcome == "requeued":
             report.requeued.append(str(execution.execution_id))
     report.reenqueued = _reenqueue_pending(now - timedelta(seconds=pending_seconds), pending_seconds)
+    report.waits_resent = overdue_waits_resend()
     return report
 
 

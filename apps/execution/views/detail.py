@@ -1,5 +1,5 @@
 """`/executions/<id>/`: summary, payload/output/error, a server-drawn Gantt timeline, per-node panels,
-cancel, and the answer form of a run paused for a person (human confirmation). Live: the status pill is swapped by the editor socket
+cancel and (when the engine offers it) resume. Live: the status pill is swapped by the editor socket
 (`execution:<id>`), and the body re-renders itself once per burst of node events."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pipelit.api import Conflict
 from .. import charts, selectors
 from ..models import ACTIVE_STATUSES, ExecutionStatus
 from ..services import executions as services
-from ..services.pauses import execution_resume_request, paused_node
+from ..services import pauses
 
 
 def _pretty(value: Any) -> str:
@@ -27,18 +27,16 @@ def _pretty(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=False, default=str, ensure_ascii=False)
 
 
-def _question(execution, logs) -> dict | None:
+def _question(execution) -> dict | None:
     """{"node_id", "prompt"} while the run is paused waiting for a person's answer (not for a timer)."""
     if execution.status != ExecutionStatus.INTERRUPTED:
         return None
-    node_id, metadata = paused_node(execution)
-    if node_id is None or metadata.get("delay_seconds") is not None:
+    pause = pauses.current_pause(execution)
+    if pauses.pause_reason(pause) in (None, pauses.WAIT):
         return None
-    waiting = next(
-        (log for log in reversed(logs) if log.node_id == node_id and log.status == "waiting"), None
-    )
-    output = waiting.output if waiting and isinstance(waiting.output, dict) else {}
-    return {"node_id": node_id, "prompt": output.get("prompt") or metadata.get("prompt") or ""}
+    metadata = pause.metadata if isinstance(pause.metadata, dict) else {}
+    output = pause.output if isinstance(pause.output, dict) else {}
+    return {"node_id": pause.node_id, "prompt": output.get("prompt") or metadata.get("prompt") or ""}
 
 
 def _panel(log, first_of_node: bool) -> dict:
@@ -79,7 +77,7 @@ def _body_context(execution) -> dict:
         "trigger_payload": _pretty(execution.trigger_payload) if execution.trigger_payload else "",
         "final_output": _pretty(execution.final_output) if execution.final_output is not None else "",
         "can_cancel": execution.status in ACTIVE_STATUSES,
-        "question": _question(execution, logs),
+        "question": _question(execution),
         "is_active": execution.status in ACTIVE_STATUSES,
         "live_url": f"/ws/editor/?channel=execution:{execution.execution_id}",
     }
@@ -116,16 +114,11 @@ def execution_cancel(request, execution_id: str):
 @login_required
 @require_POST
 def execution_resume(request, execution_id: str):
-    """The person's answer (`input`) to a paused run; it continues on a worker."""
     execution = selectors.execution_get_for_user(user=request.user, execution_id=execution_id)
-    answer = (request.POST.get("input") or "").strip()
-    if not answer:
-        messages.error(request, "Type an answer first.")
-        return _back(request, execution)
     try:
-        execution_resume_request(execution=execution, answer=answer)
+        pauses.execution_resume_request(execution=execution, answer=request.POST.get("input", ""))
     except Conflict as exc:
-        messages.error(request, str(exc.detail))
-    else:
-        messages.success(request, f"Answered “{answer}”: the execution resumes.")
+        messages.info(request, str(exc.detail))
+        return _back(request, execution)
+    messages.success(request, "Answered: the execution resumes.")
     return _back(request, execution)

@@ -1,8 +1,10 @@
 """human_confirmation: pauses until answered; the answer routes confirmed/cancelled."""
 
 import pytest
+from langgraph.checkpoint.memory import InMemorySaver
 
 from apps.execution.orchestrator import InMemoryReporter
+from apps.execution.orchestrator.interrupts import Resume
 from apps.execution.results import NodeStatus
 from tests.execution.helpers import run_snapshot
 
@@ -24,8 +26,13 @@ GRAPH = {
 def test_confirmation_pauses_with_its_prompt():
     outcome = run_snapshot(GRAPH)
     assert outcome.status == "interrupted"
-    assert outcome.pause == {"node_id": "ask", "delay_seconds": None, "prompt": "Deploy?"}
-    assert outcome.node_results["ask"].status == NodeStatus.WAITING
+    assert outcome.pause == {
+        "node_id": "ask",
+        "reason": "confirmation",
+        "delay_seconds": None,
+        "prompt": "Deploy?",
+    }
+    assert "ask" not in outcome.node_results  # not finished: the run stopped inside it
 
 
 @pytest.mark.parametrize(
@@ -33,10 +40,12 @@ def test_confirmation_pauses_with_its_prompt():
     [("yes", True, "deployed"), (" Y ", True, "deployed"), ("1", True, "deployed"), ("no", False, "stopped")],
 )
 def test_the_answer_routes_confirmed_or_cancelled(answer, confirmed, output):
-    paused = run_snapshot(GRAPH)
-    preset = {k: v for k, v in paused.node_results.items() if v.status != NodeStatus.WAITING}
+    saver = InMemorySaver()
+    first = InMemoryReporter()
+    run_snapshot(GRAPH, reporter=first, checkpointer=saver)
+    assert first.statuses()["ask"] == NodeStatus.INTERRUPTED
     reporter = InMemoryReporter()
-    outcome = run_snapshot(GRAPH, reporter=reporter, preset=preset, resumed_node="ask", resume_input=answer)
+    outcome = run_snapshot(GRAPH, reporter=reporter, checkpointer=saver, resume=Resume("ask", answer))
     assert outcome.status == "completed"
     assert outcome.node_outputs["ask"] == {"confirmed": confirmed, "user_response": answer}
     assert outcome.final_output == {"output": output}

@@ -1,8 +1,10 @@
 """wait: pauses the run (interrupted, nothing after it reported) and resumes from the paused node."""
 
 import pytest
+from langgraph.checkpoint.memory import InMemorySaver
 
 from apps.execution.orchestrator import InMemoryReporter
+from apps.execution.orchestrator.interrupts import Resume
 from apps.execution.results import NodeStatus
 from tests.execution.helpers import run_snapshot
 
@@ -25,19 +27,18 @@ def test_wait_pauses_the_run_and_reports_nothing_after_it():
     reporter = InMemoryReporter()
     outcome = run_snapshot(GRAPH, reporter=reporter)
     assert outcome.status == "interrupted"
-    assert outcome.pause == {"node_id": "w", "delay_seconds": 120.0, "prompt": None}
+    assert outcome.pause == {"node_id": "w", "reason": "wait", "delay_seconds": 120.0, "prompt": None}
     results = finished(reporter)
     assert list(results) == ["t", "before", "w"]
     assert results["w"].status == NodeStatus.WAITING
     assert results["w"].data == {"output": "Waited 2 minutes"}
 
 
-def test_resume_replays_earlier_results_and_runs_the_paused_node_and_the_rest_once():
-    first = InMemoryReporter()
-    paused = run_snapshot(GRAPH, reporter=first)
-    preset = {k: v for k, v in paused.node_results.items() if v.status != NodeStatus.WAITING}
+def test_resume_from_the_checkpoint_runs_the_paused_node_and_the_rest_once():
+    saver = InMemorySaver()
+    run_snapshot(GRAPH, reporter=InMemoryReporter(), checkpointer=saver)
     second = InMemoryReporter()
-    outcome = run_snapshot(GRAPH, reporter=second, preset=preset, resumed_node="w")
+    outcome = run_snapshot(GRAPH, reporter=second, checkpointer=saver, resume=Resume(node_id="w"))
     assert outcome.status == "completed"
     assert outcome.final_output == {"output": 2}
     assert list(finished(second)) == ["w", "after"]

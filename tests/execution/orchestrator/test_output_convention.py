@@ -69,5 +69,5 @@ def test_legacy_node_outputs_format_is_accepted(step_types):
 
 
 def test_unknown_directives_are_kept_in_metadata(step_types):
-    outcome = run_returning({"output": 1, "_delay_seconds": 5})
-    assert outcome.node_results["n"].metadata["directives"] == {"_delay_seconds": 5}
+    outcome = run_returning({"output": 1, "_future_directive": 5})
+    assert outcome.node_results["n"].metadata["directives"] == {"_future_directive": 5}

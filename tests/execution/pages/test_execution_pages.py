@@ -185,7 +185,7 @@ def test_detail_of_a_running_execution_is_live_and_cancellable(client, user):
     body = client.get(f"/executions/{execution.execution_id}/").content.decode()
     assert f'ws-connect="/ws/editor/?channel=execution:{execution.execution_id}"' in body
     assert "Cancel execution" in body
-    assert "Resume" not in body  # no resume service on main yet
+    assert "Resume" not in body  # only a run waiting for input can be resumed
     partial = client.get(
         f"/executions/{execution.execution_id}/",
         headers={"HX-Request": "true", "HX-Target": "execution-body"},
@@ -205,17 +205,30 @@ def test_cancel_calls_the_engine_service(client, user):
     assert "already finished" in again.content.decode()
 
 
-def test_others_executions_are_404_and_a_run_not_waiting_for_an_answer_is_not_resumed(client, user):
+def test_others_executions_are_404_and_resume_needs_a_run_waiting_for_input(client, user):
     theirs = run(WorkflowFactory(), status="running")
-    for method, suffix in [("get", ""), ("post", "cancel/"), ("post", "resume/")]:
+    for method, suffix in [("get", ""), ("post", "cancel/")]:
         assert getattr(client, method)(f"/executions/{theirs.execution_id}/{suffix}").status_code == 404
     assert client.get(f"/executions/{uuid.uuid4()}/").status_code == 404
     assert client.get("/executions/not-a-uuid/").status_code == 404
     theirs.refresh_from_db()
     assert theirs.status == "running"
-    mine = run(WorkflowFactory(owner=user), status="interrupted")  # no waiting log: nothing to answer
-    response = client.post(f"/executions/{mine.execution_id}/resume/", {"input": "yes"}, follow=True)
+    assert client.post(f"/executions/{theirs.execution_id}/resume/").status_code == 404
+    mine = run(WorkflowFactory(owner=user), status="interrupted")
+    assert "Resume" not in client.get(f"/executions/{mine.execution_id}/").content.decode()
+    response = client.post(f"/executions/{mine.execution_id}/resume/", follow=True)
     assert "not for input" in response.content.decode()
-    assert "Waiting for your answer" not in response.content.decode()
-    response = client.post(f"/executions/{mine.execution_id}/resume/", {"input": " "}, follow=True)
-    assert "Type an answer first." in response.content.decode()
+
+
+def test_a_run_waiting_for_a_confirmation_is_resumed_with_the_answer(
+    client, user, monkeypatch, django_capture_on_commit_callbacks
+):
+    sent = []
+    monkeypatch.setattr("apps.execution.tasks.resume_execution.delay", lambda *args: sent.append(args))
+    mine = run(WorkflowFactory(owner=user), status="interrupted")
+    mine.logs.create(node_id="ask", status="interrupted", metadata={"reason": "confirmation"})
+    assert "Resume" in client.get(f"/executions/{mine.execution_id}/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):  # the resume is sent after commit
+        response = client.post(f"/executions/{mine.execution_id}/resume/", {"input": "yes"})
+    assert response.status_code == 302
+    assert sent == [(str(mine.execution_id), "ask", "yes")]

@@ -1,0 +1,1 @@
+"""The YAML workflow DSL: compile (create, fork-and-patch) and decompile (any workflow -> YAML)."""
