@@ -64,3 +64,11 @@ def test_loop_edges_run_between_the_loop_handles(loop_type):
     assert lx == ex == pytest.approx(ret.x) and ly > ey == pytest.approx(ret.y)
     html = edge_html({**back, "id": 7, "edge_label": "loop_return", "path": path})
     assert "edge--loop_return" in html
+
+
+def test_every_installed_loops_type_gets_the_loop_handles():
+    looping = [spec for spec in registry.all_specs() if spec.loops]
+    assert looping, "no node type with the loops flag is installed"
+    for spec in looping:
+        card = canvas.node_card(_payload("n", spec.component_type))
+        assert card.handle("loop_body", "loop_body") and card.handle("loop_return", "loop_return")
