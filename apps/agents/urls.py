@@ -13,4 +13,11 @@ urlpatterns = [
     path("credentials/form/", views.credential_form, name="credential-form"),
     path("credentials/<int:credential_id>/delete/", views.credential_delete, name="credential-delete"),
     path("credentials/<int:credential_id>/test/", views.credential_test, name="credential-test"),
+    path("memories/", views.memories_page, name="memories"),
+    path("memories/<str:tab>/delete/", views.memories_delete, name="memories-delete"),
+    path("epics/", views.epics_page, name="epics"),
+    path("epics/delete/", views.epics_delete, name="epics-delete"),
+    path("epics/<str:epic_id>/", views.epic_detail, name="epic-detail"),
+    path("epics/<str:epic_id>/tasks/delete/", views.epic_tasks_delete, name="epic-tasks-delete"),
+    path("workflows/<slug:slug>/editor/chat/history/", views.chat_history, name="chat-history"),
 ]

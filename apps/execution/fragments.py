@@ -47,7 +47,14 @@ def render_event(event: dict) -> str:
     return "".join(parts)
 
 
-register_fragment("node_status", template_fragment("execution/_node_badge.html"))
+def node_badge_fragment(event: dict) -> str:
+    from apps.workflows.canvas_html import badge_html
+
+    data = event.get("data") or {}
+    return badge_html(data, node_id=str(data.get("node_id", "")), oob=True)
+
+
+register_fragment("node_status", node_badge_fragment)
 register_fragment("execution_completed", template_fragment("execution/_execution_status.html"))
 register_fragment("execution_failed", template_fragment("execution/_execution_status.html"))
 register_fragment("execution_cancelled", template_fragment("execution/_execution_status.html"))

@@ -81,3 +81,21 @@ def schedule_get_for_user(*, user, job_id) -> ScheduledJob:
     if job is None:
         raise Http404("Scheduled job not found.")
     return job
+
+
+def latest_node_statuses(*, workflow) -> dict[str, dict]:
+    """node_id -> the `node_status` event data of the workflow's latest execution, rebuilt from its
+    logs (the last log of a node wins); nodes not reached yet are `pending` while it still runs."""
+    execution = WorkflowExecution.objects.filter(workflow=workflow).order_by("-created_at", "-id").first()
+    if execution is None:
+        return {}
+    execution_id = str(execution.execution_id)
+    statuses: dict[str, dict] = {}
+    if not execution.is_finished:
+        for node_id in workflow.nodes.values_list("node_id", flat=True):
+            statuses[node_id] = {"execution_id": execution_id, "node_id": node_id, "status": "pending"}
+    fields = ("node_id", "status", "output", "error", "error_code")
+    logs = ExecutionLog.objects.filter(execution=execution).order_by("id").values_list(*fields)
+    for row in logs:
+        statuses[row[0]] = {"execution_id": execution_id, **dict(zip(fields, row, strict=True))}
+    return statuses

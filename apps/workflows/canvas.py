@@ -33,6 +33,9 @@ CATEGORY_COLORS = {
     Category.MEMORY: "#f59e0b",
     Category.SELF_AWARENESS: "#14b8a6",
 }
+LOOP_COLOR = "#f59e0b"
+DONE_COLOR = "#10b981"
+LOOP_RETURN_MARGIN = 8
 SUB_INPUT_COLORS = {"model": "#3b82f6", "tools": "#10b981", "memory": "#f59e0b", "output_parser": "#94a3b8"}
 
 
@@ -63,7 +66,7 @@ def routes_of(spec: NodeTypeSpec | None, extra_config: dict) -> list[tuple[str, 
 
 @dataclass
 class Handle:
-    kind: str  # "input" | "output" | "route" | "sub" | "parent"
+    kind: str  # "input" | "output" | "route" | "sub" | "loop_body" | "loop_return"
     name: str
     label: str
     x: float  # centre, relative to the node's top-left corner
@@ -109,7 +112,9 @@ def node_card(payload: dict) -> NodeCard:
     extra = (payload.get("config") or {}).get("extra_config") or {}
     routes = routes_of(spec, extra)
     outputs = len(routes) or (1 if spec is None or spec.outputs else 0)
-    height = max(NODE_MIN_HEIGHT, 24 + ROUTE_ROW * outputs)
+    loops = bool(spec and spec.loops)
+    rows = outputs + (1 if loops else 0)
+    height = max(NODE_MIN_HEIGHT, 24 + ROUTE_ROW * rows) + (LOOP_RETURN_MARGIN if loops else 0)
     card = NodeCard(
         node_id=payload["node_id"],
         component_type=payload["component_type"],
@@ -121,7 +126,9 @@ def node_card(payload: dict) -> NodeCard:
     )
     if spec is None or spec.inputs:
         card.handles.append(Handle("input", "input", "input", 0, height / 2))
-    if routes:
+    if loops:
+        _add_loop_handles(card, outputs)
+    elif routes:
         for i, (route, label) in enumerate(routes):
             card.handles.append(Handle("route", route, label, NODE_WIDTH, 24 + ROUTE_ROW * i + ROUTE_ROW / 2))
     elif outputs:
@@ -144,6 +151,21 @@ def node_card(payload: dict) -> NodeCard:
     return card
 
 
+def _add_loop_handles(card: NodeCard, outputs: int) -> None:
+    """A `loops` type: "each item" (loop_body, out) on the first row, then its outputs ("done"), and
+    "return" (loop_return, in) at the bottom left, where the body's last node connects back."""
+    row = lambda i: 24 + ROUTE_ROW * i + ROUTE_ROW / 2  # noqa: E731
+    card.handles.append(
+        Handle("loop_body", "loop_body", "each item", NODE_WIDTH, row(0), "loop_body", LOOP_COLOR)
+    )
+    if outputs:
+        name = card.spec.outputs[0].name
+        card.handles.append(Handle("output", name, "done", NODE_WIDTH, row(1), color=DONE_COLOR))
+    card.handles.append(
+        Handle("loop_return", "loop_return", "return", 24, card.height, "loop_return", LOOP_COLOR)
+    )
+
+
 def edge_path(edge: dict, cards: dict[str, NodeCard]) -> str:
     """The SVG cubic curve of one edge between its handles, or "" if an endpoint is missing."""
     source, target = cards.get(edge["source_node_id"]), cards.get(edge["target_node_id"])
@@ -153,12 +175,17 @@ def edge_path(edge: dict, cards: dict[str, NodeCard]) -> str:
     end = _target_handle(edge, target)
     if start is None or end is None:
         return ""
-    return curve(
-        source.x + start.x, source.y + start.y, target.x + end.x, target.y + end.y, end.kind == "sub"
-    )
+    x1, y1, x2, y2 = source.x + start.x, source.y + start.y, target.x + end.x, target.y + end.y
+    if end.kind == "loop_return":
+        return return_path(x1, y1, x2, y2)
+    return curve(x1, y1, x2, y2, end.kind in TARGET_KINDS)
 
 
 def _source_handle(edge: dict, card: NodeCard) -> Handle | None:
+    if edge.get("edge_label") == "loop_body":
+        found = card.handle("loop_body", "loop_body")
+        if found:
+            return found
     if edge.get("edge_type") == "conditional":
         found = card.handle("route", edge.get("condition_value") or "")
         if found:
@@ -166,10 +193,13 @@ def _source_handle(edge: dict, card: NodeCard) -> Handle | None:
     return next((h for h in card.handles if h.kind in ("output", "route")), None)
 
 
+TARGET_KINDS = ("sub", "loop_return")
+
+
 def _target_handle(edge: dict, card: NodeCard) -> Handle | None:
     label = edge.get("edge_label") or ""
     if label:
-        found = next((h for h in card.handles if h.kind == "sub" and h.edge_label == label), None)
+        found = next((h for h in card.handles if h.kind in TARGET_KINDS and h.edge_label == label), None)
         if found:
             return found
     return card.handle("input", "input") or (card.handles[0] if card.handles else None)
@@ -180,6 +210,16 @@ def curve(x1: float, y1: float, x2: float, y2: float, vertical_end: bool = False
     dx = max(40.0, abs(x2 - x1) / 2)
     c2x, c2y = (x2, y2 + max(40.0, abs(y2 - y1) / 2)) if vertical_end else (x2 - dx, y2)
     return f"M {x1:.1f} {y1:.1f} C {x1 + dx:.1f} {y1:.1f}, {c2x:.1f} {c2y:.1f}, {x2:.1f} {y2:.1f}"
+
+
+def return_path(x1: float, y1: float, x2: float, y2: float) -> str:
+    """A loop's return edge: out of the body's last node, down below both nodes, back under the
+    loop and up into its "return" handle."""
+    bottom = max(y1 + 60, y2 + 40)
+    return (
+        f"M {x1:.1f} {y1:.1f} C {x1 + 50:.1f} {y1:.1f}, {x1 + 50:.1f} {bottom:.1f}, {x1:.1f} {bottom:.1f}"
+        f" L {x2:.1f} {bottom:.1f} L {x2:.1f} {y2:.1f}"
+    )
 
 
 def upstream_variables(*, node_id: str, nodes: list[dict], edges: list[dict]) -> list[dict[str, Any]]:

@@ -14,6 +14,9 @@ const popover = document.getElementById("json-popover");
 const eventsBox = document.getElementById("pipelit-events");
 const SVG_NS = "http://www.w3.org/2000/svg";
 const NODE_WIDTH = 200;
+const SOURCE_HANDLES = ".handle--output, .handle--route, .handle--loop_body";
+const TARGET_HANDLES = ".handle--sub, .handle--loop_return"; // entered from below, by edge label
+const DROP_HANDLES = `.handle--input, ${TARGET_HANDLES}`;
 
 const view = { x: 0, y: 0, k: 1 };
 let selection = null; // { kind: "node" | "edge", id }
@@ -94,9 +97,20 @@ function curve(x1, y1, x2, y2, verticalEnd) {
   return `M ${f(x1)} ${f(y1)} C ${f(x1 + dx)} ${f(y1)}, ${f(c2x)} ${f(c2y)}, ${f(x2)} ${f(y2)}`;
 }
 
+// Same as apps/workflows/canvas.py `return_path`: below both nodes and up into the loop's "return".
+function returnPath(x1, y1, x2, y2) {
+  const bottom = Math.max(y1 + 60, y2 + 40);
+  const f = (n) => n.toFixed(1);
+  return `M ${f(x1)} ${f(y1)} C ${f(x1 + 50)} ${f(y1)}, ${f(x1 + 50)} ${f(bottom)}, ${f(x1)} ${f(bottom)} L ${f(x2)} ${f(bottom)} L ${f(x2)} ${f(y2)}`;
+}
+
 // ---- edges ----------------------------------------------------------------------------------------
 
-function sourceHandle(el, edgeType, condition) {
+function sourceHandle(el, edgeType, condition, label) {
+  if (label === "loop_body") {
+    const body = el.querySelector(".handle--loop_body");
+    if (body) return body;
+  }
   if (edgeType === "conditional") {
     const route = el.querySelector(`.handle--route[data-handle-name="${esc(condition)}"]`);
     if (route) return route;
@@ -106,7 +120,8 @@ function sourceHandle(el, edgeType, condition) {
 
 function targetHandle(el, label) {
   if (label) {
-    const sub = el.querySelector(`.handle--sub[data-edge-label="${esc(label)}"]`);
+    const named = `[data-edge-label="${esc(label)}"]`;
+    const sub = el.querySelector(`.handle--sub${named}, .handle--loop_return${named}`);
     if (sub) return sub;
   }
   return el.querySelector(".handle--input") || el.querySelector(".handle");
@@ -115,13 +130,13 @@ function targetHandle(el, label) {
 function layoutEdge(g) {
   const source = nodeEl(g.dataset.source);
   const target = nodeEl(g.dataset.target);
-  const start = source && sourceHandle(source, g.dataset.edgeType, g.dataset.conditionValue);
+  const start = source && sourceHandle(source, g.dataset.edgeType, g.dataset.conditionValue, g.dataset.edgeLabel);
   const end = target && targetHandle(target, g.dataset.edgeLabel);
   let d = "";
   if (start && end) {
     const a = handlePoint(source, start);
     const b = handlePoint(target, end);
-    d = curve(a.x, a.y, b.x, b.y, end.classList.contains("handle--sub"));
+    d = end.matches(".handle--loop_return") ? returnPath(a.x, a.y, b.x, b.y) : curve(a.x, a.y, b.x, b.y, end.matches(TARGET_HANDLES));
   }
   for (const path of g.querySelectorAll("path")) path.setAttribute("d", d);
 }
@@ -149,7 +164,7 @@ function upsertEdge(edge) {
     }
     edgesLayer().insertBefore(g, draftPath());
   }
-  const sub = edge.edge_label ? " edge--sub" : "";
+  const sub = edge.edge_label ? ` edge--sub edge--${edge.edge_label}` : "";
   g.setAttribute("class", `edge edge--${edge.edge_type}${sub}`);
   g.setAttribute("tabindex", "0");
   g.setAttribute("role", "button");
@@ -257,7 +272,7 @@ function onPointerDown(event) {
   if (event.button !== 0) return;
   const target = event.target;
   if (target.closest("button, a, input, textarea, select")) return;
-  const handle = target.closest(".handle--output, .handle--route");
+  const handle = target.closest(SOURCE_HANDLES);
   const node = target.closest(".node");
   const edge = target.closest(".edge");
   if (handle && canWrite) {
@@ -305,7 +320,7 @@ function onPointerMove(event) {
     draftPath().setAttribute("d", curve(gesture.from.x, gesture.from.y, p.x, p.y));
     for (const el of document.querySelectorAll(".drop-target")) el.classList.remove("drop-target");
     const over = document.elementFromPoint(event.clientX, event.clientY);
-    const drop = over && over.closest(".handle--input, .handle--sub");
+    const drop = over && over.closest(DROP_HANDLES);
     if (drop) drop.classList.add("drop-target");
   }
 }
@@ -331,7 +346,7 @@ async function onPointerUp(event) {
     draftPath().hidden = true;
     for (const el of document.querySelectorAll(".drop-target")) el.classList.remove("drop-target");
     const over = document.elementFromPoint(event.clientX, event.clientY);
-    const drop = over && over.closest(".handle--input, .handle--sub");
+    const drop = over && over.closest(DROP_HANDLES);
     if (drop) await connect(g.handle, g.node, drop);
   }
 }
@@ -343,7 +358,8 @@ async function connect(fromHandle, fromNode, drop) {
     target_node_id: drop.closest(".node").dataset.nodeId,
     edge_type: isRoute ? "conditional" : "direct",
     condition_value: isRoute ? fromHandle.dataset.handleName : "",
-    edge_label: drop.dataset.handleKind === "sub" ? drop.dataset.edgeLabel : "",
+    // A loop's "each item" handle makes a loop_body edge; a diamond or a loop's "return" handle names theirs.
+    edge_label: fromHandle.dataset.edgeLabel || (drop.matches(TARGET_HANDLES) ? drop.dataset.edgeLabel : ""),
   };
   const res = await api("POST", "edges/", body);
   if (!res.ok) return showError(detailText(res.data, res.status));
@@ -459,8 +475,13 @@ function onClick(event) {
       }
       return openPopover(`Output of ${nodeId}`, value);
     }
-    const status = lastStatus[nodeId] || {};
-    return openPopover(`Error of ${nodeId}`, { error: status.error, error_code: status.error_code });
+    let detail = lastStatus[nodeId] || {};
+    try {
+      if (link.dataset.popoverError) detail = JSON.parse(link.dataset.popoverError);
+    } catch {
+      /* fall back to the last socket event */
+    }
+    return openPopover(`Error of ${nodeId}`, { error: detail.error, error_code: detail.error_code });
   }
   const action = event.target.closest("[data-action]");
   if (!action) return;
@@ -480,8 +501,6 @@ function onClick(event) {
     picker.hidden = !picker.hidden;
     action.setAttribute("aria-expanded", String(!picker.hidden));
     if (!picker.hidden) picker.querySelector(".var-option")?.focus();
-  } else if (name === "chat-clear") {
-    document.getElementById("chat-messages").innerHTML = "";
   }
 }
 
@@ -503,6 +522,7 @@ async function runTrigger(nodeId) {
 
 function chatAppend(role, text) {
   const box = document.getElementById("chat-messages");
+  const live = document.getElementById("chat-live");
   const div = document.createElement("div");
   div.className = `chat-message chat-message--${role}`;
   const who = document.createElement("span");
@@ -512,7 +532,7 @@ function chatAppend(role, text) {
   body.className = "chat-message__text";
   body.textContent = text;
   div.append(who, body);
-  box.appendChild(div);
+  live.appendChild(div);
   box.scrollTop = box.scrollHeight;
 }
 
@@ -636,12 +656,8 @@ async function resync() {
   // Whatever happened while the socket was down: take the server's graph as it is now.
   const res = await fetch(`${base}graph/`, { credentials: "same-origin" });
   if (!res.ok) return;
-  const badges = new Map([...document.querySelectorAll(".node-badge")].map((b) => [b.id, b]));
+  // Badges come back too, rebuilt by the server from the latest execution's logs.
   viewport.innerHTML = await res.text();
-  for (const fresh of document.querySelectorAll(".node-badge")) {
-    const old = badges.get(fresh.id);
-    if (old) fresh.replaceWith(old);
-  }
   layoutAllEdges();
   if (selection) {
     const el = selection.kind === "node" ? nodeEl(selection.id) : edgeEl(selection.id);

@@ -74,6 +74,16 @@
     try { return JSON.parse(decoder.value); } catch (e) { return {}; }
   }
 
+  // Tests and assistive tech can tell when a live page is listening.
+  // Events sent between the page's render and the socket's (re)connection are never seen: catch up.
+  document.addEventListener("htmx:wsOpen", function (event) {
+    var el = event.target;
+    el.dataset.socket = "live";
+    if (el.matches("[data-live-execution]")) htmx.trigger(document.body, "execution-changed", { type: "resync" });
+    if (el.matches("[data-live-epic]")) htmx.trigger(document.body, "epic-changed", { type: "resync" });
+  });
+  document.addEventListener("htmx:wsClose", function (event) { event.target.dataset.socket = "closed"; });
+
   document.addEventListener("htmx:wsAfterMessage", function () {
     var box = document.getElementById("pipelit-events");
     if (!box) return;
@@ -87,6 +97,11 @@
       }
       if (document.querySelector("[data-live-execution='" + id + "']")) {
         htmx.trigger(document.body, "execution-changed", { type: event.type });
+      }
+      if (/^(epic|task)_/.test(event.type || "") && document.querySelector("[data-live-epic], [data-live-epics]")) {
+        var gone = event.type === "epic_deleted" && document.querySelector("[data-live-epic='" + (event.data || {}).id + "']");
+        if (gone) document.querySelector("[data-epic-deleted]").hidden = false;
+        else htmx.trigger(document.body, "epic-changed", { type: event.type });
       }
     });
   });

@@ -4,6 +4,9 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+from tests.factories import UserFactory, WorkflowFactory
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -47,3 +50,21 @@ def page(browser, request):
         page.screenshot(path=str(SCREENSHOT_DIR / f"{request.node.name}.png"), full_page=True)
     finally:
         context.close()
+
+
+@pytest.fixture
+def editor(page, asgi_server, transactional_db):
+    """Signed in as the owner of an empty workflow, with its editor open and live."""
+    user = UserFactory(username="casey")
+    workflow = WorkflowFactory(owner=user, slug="canvas-flow", name="Canvas flow")
+    # A freshly started daphne can take a while to answer its first request on a busy machine.
+    page.goto(f"{asgi_server.url}/login/?next=/workflows/canvas-flow/", timeout=60_000)
+    page.get_by_label("Username").fill("casey")
+    page.get_by_label("Password").fill("password123")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{asgi_server.url}/workflows/canvas-flow/")
+    expect(page.locator("body")).to_have_attribute("data-canvas-ready", "true")
+    expect(page.locator("#socket-state")).to_have_text("live")
+    page.workflow = workflow
+    page.user = user
+    return page

@@ -1,32 +1,13 @@
 """The canvas editor in Chromium against the live daphne server and the editor socket."""
 
-import pytest
 from playwright.sync_api import expect
 from rest_framework.test import APIClient
 
 from apps.agents.services import api_key_create
 from apps.workflows import selectors
 from apps.workflows.models import WorkflowEdge, WorkflowNode
-from tests.factories import UserFactory, WorkflowFactory, WorkflowNodeFactory
+from tests.factories import WorkflowNodeFactory
 from tests.support.worker import wait_until
-
-
-@pytest.fixture
-def editor(page, asgi_server, transactional_db):
-    """Signed in as the owner of an empty workflow, with its editor open and live."""
-    user = UserFactory(username="casey")
-    workflow = WorkflowFactory(owner=user, slug="canvas-flow", name="Canvas flow")
-    # A freshly started daphne can take a while to answer its first request on a busy machine.
-    page.goto(f"{asgi_server.url}/login/?next=/workflows/canvas-flow/", timeout=60_000)
-    page.get_by_label("Username").fill("casey")
-    page.get_by_label("Password").fill("password123")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{asgi_server.url}/workflows/canvas-flow/")
-    expect(page.locator("body")).to_have_attribute("data-canvas-ready", "true")
-    expect(page.locator("#socket-state")).to_have_text("live")
-    page.workflow = workflow
-    page.user = user
-    return page
 
 
 def drop_from_palette(page, display_name, x, y):

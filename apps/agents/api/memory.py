@@ -67,7 +67,12 @@ UsersOut = _out(
 )
 
 
-AGENT_PARAM = [OpenApiParameter("agent_id", str)]
+SEARCH_PARAM = OpenApiParameter("search", str, description="Case-insensitive text to look for")
+AGENT_PARAM = [OpenApiParameter("agent_id", str), SEARCH_PARAM]
+
+
+def _search(request) -> str | None:
+    return (request.query_params.get("search") or "").strip() or None
 
 
 class FactListView(AgentsAPIView):
@@ -79,12 +84,14 @@ class FactListView(AgentsAPIView):
         parameters=[
             OpenApiParameter("scope", str, enum=FactScope.values),
             OpenApiParameter("fact_type", str, enum=FactType.values),
+            SEARCH_PARAM,
         ],
     )
     def get(self, request):
         facts = selectors.memory_fact_list(
             scope=request.query_params.get("scope") or None,
             fact_type=request.query_params.get("fact_type") or None,
+            search=_search(request),
         )
         return paginate(request, facts, lambda page: [payloads.fact_payload(f) for f in page])
 
@@ -98,7 +105,9 @@ class EpisodeListView(AgentsAPIView):
         parameters=AGENT_PARAM,
     )
     def get(self, request):
-        episodes = selectors.memory_episode_list(agent_id=request.query_params.get("agent_id") or None)
+        episodes = selectors.memory_episode_list(
+            agent_id=request.query_params.get("agent_id") or None, search=_search(request)
+        )
         return paginate(
             request,
             episodes.select_related("execution"),
@@ -115,16 +124,24 @@ class ProcedureListView(AgentsAPIView):
         parameters=AGENT_PARAM,
     )
     def get(self, request):
-        procedures = selectors.memory_procedure_list(agent_id=request.query_params.get("agent_id") or None)
+        procedures = selectors.memory_procedure_list(
+            agent_id=request.query_params.get("agent_id") or None, search=_search(request)
+        )
         return paginate(request, procedures, lambda page: [payloads.procedure_payload(p) for p in page])
 
 
 class MemoryUserListView(AgentsAPIView):
-    @extend_schema(tags=TAG, summary="Memory users", operation_id="memories_users_list", responses=UsersOut)
+    @extend_schema(
+        tags=TAG,
+        summary="Memory users",
+        operation_id="memories_users_list",
+        responses=UsersOut,
+        parameters=[SEARCH_PARAM],
+    )
     def get(self, request):
         return paginate(
             request,
-            selectors.memory_user_list(),
+            selectors.memory_user_list(search=_search(request)),
             lambda page: [payloads.memory_user_payload(u) for u in page],
         )
 

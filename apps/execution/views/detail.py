@@ -27,10 +27,16 @@ def _pretty(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=False, default=str, ensure_ascii=False)
 
 
-def _waits_for_input(execution) -> bool:
+def _question(execution) -> dict | None:
+    """{"node_id", "prompt"} while the run is paused waiting for a person's answer (not for a timer)."""
     if execution.status != ExecutionStatus.INTERRUPTED:
-        return False
-    return pauses.pause_reason(pauses.current_pause(execution)) not in (None, pauses.WAIT)
+        return None
+    pause = pauses.current_pause(execution)
+    if pauses.pause_reason(pause) in (None, pauses.WAIT):
+        return None
+    metadata = pause.metadata if isinstance(pause.metadata, dict) else {}
+    output = pause.output if isinstance(pause.output, dict) else {}
+    return {"node_id": pause.node_id, "prompt": output.get("prompt") or metadata.get("prompt") or ""}
 
 
 def _panel(log, first_of_node: bool) -> dict:
@@ -71,7 +77,7 @@ def _body_context(execution) -> dict:
         "trigger_payload": _pretty(execution.trigger_payload) if execution.trigger_payload else "",
         "final_output": _pretty(execution.final_output) if execution.final_output is not None else "",
         "can_cancel": execution.status in ACTIVE_STATUSES,
-        "can_resume": _waits_for_input(execution),
+        "question": _question(execution),
         "is_active": execution.status in ACTIVE_STATUSES,
         "live_url": f"/ws/editor/?channel=execution:{execution.execution_id}",
     }
@@ -114,5 +120,5 @@ def execution_resume(request, execution_id: str):
     except Conflict as exc:
         messages.info(request, str(exc.detail))
         return _back(request, execution)
-    messages.success(request, "Execution resumed.")
+    messages.success(request, "Answered: the execution resumes.")
     return _back(request, execution)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -14,6 +16,17 @@ from apps.workflows.serializers import serialize_node
 from apps.workflows.views.common import workflow_for
 from apps.workflows.views.run import chat_trigger_of, run_available
 
+EXECUTION_SELECTORS = "apps.execution.selectors"
+
+
+def latest_statuses(workflow) -> dict[str, dict]:
+    """Node badges of the workflow's latest execution, while the engine is installed."""
+    try:
+        selectors_module = importlib.import_module(EXECUTION_SELECTORS)
+    except ImportError:
+        return {}
+    return selectors_module.latest_node_statuses(workflow=workflow)
+
 
 def graph_context(workflow) -> dict:
     nodes = selectors.node_payloads(workflow=workflow)
@@ -22,10 +35,14 @@ def graph_context(workflow) -> dict:
     by_id = {card.node_id: card for card in cards}
     edge_views = [{**edge, "path": canvas.edge_path(edge, by_id)} for edge in edges]
     runnable = run_available()
+    statuses = latest_statuses(workflow)
+    nodes_html = "".join(
+        node_html(card, run_available=runnable, status=statuses.get(card.node_id)) for card in cards
+    )
     return {
         "workflow": workflow,
         "nodes": nodes,
-        "nodes_html": mark_safe("".join(node_html(card, run_available=runnable) for card in cards)),  # noqa: S308
+        "nodes_html": mark_safe(nodes_html),  # noqa: S308 - node_html escapes every value
         "edges_html": mark_safe("".join(edge_html(edge) for edge in edge_views)),  # noqa: S308
     }
 

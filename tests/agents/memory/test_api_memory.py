@@ -90,3 +90,20 @@ def test_memory_endpoints_need_a_key(anon_client):
         anon_client.post("/api/v1/memories/users/batch-delete/", {"ids": []}, format="json").status_code
         == 401
     )
+
+
+def test_lists_search_text_without_counting_an_access(api_client):
+    fact, _ = services.memory_fact_remember(key="home_city", value="Lyon")
+    services.memory_fact_remember(key="pet", value="cat")
+    MemoryEpisode.objects.create(agent_id="a1", summary="Booked a train to Lyon")
+    MemoryEpisode.objects.create(agent_id="a1", summary="Answered a riddle")
+    MemoryProcedure.objects.create(name="Book travel", description="trains and planes")
+    MemoryUser.objects.create(canonical_id="u-lyon", display_name="Léa")
+    keys = [f["key"] for f in api_client.get("/api/v1/memories/facts/?search=LYON").json()["items"]]
+    assert keys == ["home_city"]
+    episodes = api_client.get("/api/v1/memories/episodes/?search=lyon").json()["items"]
+    assert [e["summary"] for e in episodes] == ["Booked a train to Lyon"]
+    assert api_client.get("/api/v1/memories/procedures/?search=plane").json()["total"] == 1
+    assert api_client.get("/api/v1/memories/users/?search=lyon").json()["total"] == 1
+    fact.refresh_from_db()
+    assert fact.access_count == 0

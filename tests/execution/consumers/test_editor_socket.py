@@ -73,6 +73,6 @@ async def test_chat_message_is_appended_to_the_chat_panel(allow_rooms):
         "room:carol-2", "chat_message", {"execution_id": "e-2", "role": "assistant", "text": "42 <b>"}
     )
     html = await communicator.receive_from(timeout=3)
-    assert 'id="chat-messages" hx-swap-oob="beforeend"' in html
+    assert 'id="chat-live" hx-swap-oob="beforeend"' in html
     assert "42 &lt;b&gt;" in html
     await communicator.disconnect()

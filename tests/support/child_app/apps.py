@@ -24,3 +24,24 @@ class ChildAppConfig(AppConfig):
 
         request_started.connect(_clear_content_type_cache, dispatch_uid="pipelit-test-ct-request")
         task_prerun.connect(_clear_content_type_cache, dispatch_uid="pipelit-test-ct-task", weak=False)
+        register_test_loop_type()
+
+
+def register_test_loop_type() -> None:
+    """A throw-away `loops` type for the editor's browser tests, so they do not depend on a real loop
+    node type being installed (the editor draws loop handles from the flag, never from a type name)."""
+    from apps.workflows import registry
+
+    if registry.is_registered("test_loop"):
+        return
+    registry.register(
+        registry.NodeTypeSpec(
+            component_type="test_loop",
+            display_name="Test Loop",
+            category=registry.Category.LOGIC,
+            inputs=(registry.Port("items", registry.DataType.ARRAY),),
+            outputs=(registry.Port("results", registry.DataType.ARRAY),),
+            loops=True,
+            executable=False,
+        )
+    )
