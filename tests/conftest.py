@@ -53,3 +53,16 @@ def admin_client(admin_user) -> APIClient:
 @pytest.fixture
 def anon_client() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _checkpointer_closed_before_the_test_database_is_dropped(request):
+    """On PostgreSQL the checkpointer's pool holds connections to the test database: close it first."""
+    from django.conf import settings
+
+    if settings.IS_POSTGRES:
+        request.getfixturevalue("django_db_setup")  # so this teardown runs before the database's
+    yield
+    from apps.execution import checkpoints
+
+    checkpoints.reset_checkpointer()
