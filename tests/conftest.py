@@ -58,10 +58,13 @@ def anon_client() -> APIClient:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _close_checkpointer(django_db_setup):
-    """The checkpointer's PostgreSQL pool holds sessions on the test database: close it before the
-    database is dropped (depending on django_db_setup makes this teardown run first)."""
-    yield
-    from apps.execution.checkpoints import reset_checkpointer
+def _checkpointer_closed_before_the_test_database_is_dropped(request):
+    """On PostgreSQL the checkpointer's pool holds connections to the test database: close it first."""
+    from django.conf import settings
 
-    reset_checkpointer()
+    if settings.IS_POSTGRES:
+        request.getfixturevalue("django_db_setup")  # so this teardown runs before the database's
+    yield
+    from apps.execution import checkpoints
+
+    checkpoints.reset_checkpointer()

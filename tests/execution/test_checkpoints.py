@@ -5,6 +5,7 @@ from __future__ import annotations
 import operator
 import os
 import threading
+import uuid
 from typing import Annotated, TypedDict
 
 import psycopg
@@ -33,13 +34,14 @@ def _graph(saver):
 def _round_trip(saver_type):
     saver = checkpoints.checkpointer()
     assert isinstance(saver, saver_type)
-    config = {"configurable": {"thread_id": "exec-1"}}
+    thread_id = f"exec-{uuid.uuid4()}"  # the PostgreSQL database is shared by concurrent test runs
+    config = {"configurable": {"thread_id": thread_id}}
     _graph(saver).invoke({"total": 1}, config)
     checkpoints.reset_checkpointer()  # a new process: nothing in memory
     fresh = checkpoints.checkpointer()
     assert fresh is not saver
     assert _graph(fresh).get_state(config).values == {"total": 3}
-    checkpoints.checkpoint_delete(thread_id="exec-1")
+    checkpoints.checkpoint_delete(thread_id=thread_id)
     assert _graph(fresh).get_state(config).values == {}
 
 
@@ -124,11 +126,12 @@ def test_postgres_saver_uses_the_django_database_and_survives_a_new_process(post
 
 def test_postgres_saver_serves_many_threads(postgres_db):
     saver = checkpoints.checkpointer()
+    prefix = uuid.uuid4()
     errors = []
 
     def run(i):
         try:
-            _graph(saver).invoke({"total": i}, {"configurable": {"thread_id": f"t-{i}"}})
+            _graph(saver).invoke({"total": i}, {"configurable": {"thread_id": f"{prefix}-{i}"}})
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)
 
@@ -138,6 +141,6 @@ def test_postgres_saver_serves_many_threads(postgres_db):
     for t in threads:
         t.join()
     assert errors == []
-    assert _graph(saver).get_state({"configurable": {"thread_id": "t-5"}}).values == {"total": 7}
+    assert _graph(saver).get_state({"configurable": {"thread_id": f"{prefix}-5"}}).values == {"total": 7}
     for i in range(8):
-        checkpoints.checkpoint_delete(thread_id=f"t-{i}")
+        checkpoints.checkpoint_delete(thread_id=f"{prefix}-{i}")

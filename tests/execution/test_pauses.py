@@ -94,3 +94,24 @@ def test_a_cancelled_waiting_run_is_never_resumed(user, scheduled):
     assert execution_resume_run(execution_id=str(execution.execution_id)) is None
     assert WorkflowExecution.objects.get(pk=execution.pk).status == "cancelled"
     assert ("after", "success") not in log_rows(execution)
+
+
+def test_the_watchdog_resends_the_resume_of_a_long_overdue_wait_once_per_period(user, scheduled, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.execution.services.pauses import overdue_waits_resend
+
+    sent = []
+    monkeypatch.setattr("apps.execution.tasks.resume_execution.delay", lambda *args: sent.append(args))
+    execution = waiting_run(user)
+    assert overdue_waits_resend(overdue_seconds=60) == []  # due in 3 s: not overdue
+    ExecutionLog.objects.filter(execution=execution, status="waiting").update(
+        timestamp=timezone.now() - timedelta(seconds=120)
+    )
+    assert overdue_waits_resend(overdue_seconds=60) == [str(execution.execution_id)]
+    assert overdue_waits_resend(overdue_seconds=60) == []  # once per period
+    assert sent == [(str(execution.execution_id), "w")]
+    resumed = execution_resume_run(execution_id=sent[0][0], node_id=sent[0][1])
+    assert resumed.status == "completed"

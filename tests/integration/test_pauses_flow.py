@@ -147,6 +147,7 @@ def test_cancelling_a_paused_run_emits_execution_cancelled_and_it_never_resumes(
     socket.close()
 
 
+@pytest.mark.timeout(300)  # four process starts on a loaded machine
 def test_a_confirmation_survives_a_restart_of_the_worker_and_the_web_server(bob, no_session_worker):  # noqa: F811
     workflow = confirmation_flow(bob.user)
     web, worker = start_asgi_server("daphne-before"), start_worker("worker-before", concurrency=1)

@@ -11,6 +11,9 @@
   the rest are reported skipped. Cancellation (reporter.should_cancel) and max_execution_seconds are
   checked at every node boundary; run_graph also stops waiting at the deadline.
 - outcome.py: RunOutcome and the final-output rule.
+- interrupts.py: pauses (`_interrupt`, `_delay_seconds`, interrupt_before/_after) on LangGraph's
+  interrupt()/Command(resume); the state is checkpointed after every superstep (thread_id = execution
+  id, apps/execution/checkpoints.py), so a paused or crashed run continues without re-running nodes.
 """
 
 from apps.execution.orchestrator.reporter import InMemoryReporter, NodeReporter

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -93,12 +94,18 @@ def _check_loop_bodies(snapshot: GraphSnapshot, topology, get_spec) -> None:
         _check_loop_bodies(snapshot, body, get_spec)
 
 
+def graph_node_name(node_id: str) -> str:
+    return "node_" + hashlib.sha1(node_id.encode()).hexdigest()[:16]
+
+
 def _compile(snapshot: GraphSnapshot, trigger_node_id: str, get_spec) -> CompiledPlan:
     topology = build_topology(snapshot, trigger_node_id, runs_in_flow=_runs_in_flow(snapshot, get_spec))
     _check_loop_bodies(snapshot, topology, get_spec)
     nodes = {n.node_id: n for n in snapshot.nodes}
-    # Internal names: node ids may collide with state keys ("trigger") or LangGraph's reserved names.
-    name = {node_id: f"node_{i}" for i, node_id in enumerate(topology.order)}
+    # Internal names: node ids may collide with state keys ("trigger") or LangGraph's reserved names
+    # and characters. Derived from the node id, not its position, so a checkpoint taken before the
+    # workflow was edited still names the same nodes.
+    name = {node_id: graph_node_name(node_id) for node_id in topology.order}
     builder = StateGraph(WorkflowState)
     for node_id in topology.order:
         builder.add_node(name[node_id], make_step(nodes[node_id], topology, nodes))

@@ -11,7 +11,7 @@ from apps.execution.topology import Topology
 COMPLETED = "completed"
 FAILED = "failed"
 CANCELLED = "cancelled"
-INTERRUPTED = "interrupted"  # paused (wait): resumed later from the node it paused at
+INTERRUPTED = "interrupted"  # paused (interrupts.py): resumed later from its checkpoint
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class RunOutcome:
     messages: list[Any] = field(default_factory=list)
     duration_ms: float = 0.0
     failed_node_id: str | None = None
-    pause: dict[str, Any] | None = None  # {"node_id", "delay_seconds"} when interrupted
+    pause: dict[str, Any] | None = None  # {"node_id", "reason", "delay_seconds", "prompt"} when interrupted
 
 
 def final_output(topology: Topology, node_results: dict[str, NodeResult]) -> Any:

@@ -108,17 +108,23 @@ def execution_resume_claim(*, execution_id: str, owner: str) -> WorkflowExecutio
 
 
 def overdue_waits_resend(*, overdue_seconds: float = OVERDUE_SECONDS) -> list[str]:
-    """Re-send the resume of waits past due by `overdue_seconds` (the claim makes duplicates harmless)."""
+    """Re-send the resume of waits past due by `overdue_seconds`, at most once per that period (the
+    claim makes a duplicate harmless)."""
+    from .. import cancel_flags
     from ..tasks import resume_execution
 
     sent = []
     now = timezone.now()
+    client = cancel_flags._client()
     for execution in WorkflowExecution.objects.filter(status=ExecutionStatus.INTERRUPTED)[:500]:
         log = current_pause(execution)
         if pause_reason(log) != WAIT:
             continue
         delay = float((log.metadata or {}).get("delay_seconds") or 0)
-        if log.timestamp + timedelta(seconds=delay + overdue_seconds) < now:
+        if log.timestamp + timedelta(seconds=delay + overdue_seconds) >= now:
+            continue
+        key = f"pipelit:wait-resent:{execution.execution_id}"
+        if client.set(key, b"1", nx=True, ex=max(1, int(overdue_seconds))):
             resume_execution.delay(str(execution.execution_id), log.node_id)
             sent.append(str(execution.execution_id))
     return sent
