@@ -163,7 +163,7 @@ def running_stack(
 
         spawn(
             "web",
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "pipelit.asgi:application"],
+            stack.daphne_command(port),
         )
         for i in range(workers):
             spawn(

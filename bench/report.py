@@ -53,7 +53,9 @@ def write(args, result: dict) -> None:
         f"- Executions accepted: **{len(rec.accepted)}**; ended: **{ended}** "
         f"({', '.join(f'{k} {v}' for k, v in sorted(final.items()) if v)}); stuck: **{stuck}**.",
         f"- Sockets: {sockets.get('subscribed', 0)} subscriptions, {sockets.get('events', 0)} events received, "
-        f"{sockets.get('drops', 0)} drops (each reconnected).",
+        f"{sockets.get('drops', 0)} drops (each reconnected)"
+        + "".join(f"; {k}" for k in sockets if k.startswith("last:"))
+        + ".",
         f"- RSS at the end (MB): {result['rss']}.",
     ]
     if result["fault_log"]:

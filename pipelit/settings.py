@@ -225,10 +225,18 @@ LOGGING = {
 PIPELIT_ADMIN_USERNAME = os.environ.get("PIPELIT_ADMIN_USERNAME", "admin")
 PIPELIT_ADMIN_PASSWORD = os.environ.get("PIPELIT_ADMIN_PASSWORD", "")
 PIPELIT_WORKSPACES_DIR = Path(os.environ.get("PIPELIT_WORKSPACES_DIR", VAR_DIR / "workspaces"))
+# How long a worker trusts its cached LLM credential before checking updated_at again (seconds).
+PIPELIT_CREDENTIAL_RECHECK_SECONDS = float(os.environ.get("PIPELIT_CREDENTIAL_RECHECK_SECONDS", "2"))
+# Extra paths (colon-separated) that sandboxed commands must not see, besides the project and VAR_DIR.
+PIPELIT_SANDBOX_HIDDEN_PATHS = [p for p in os.environ.get("PIPELIT_SANDBOX_HIDDEN_PATHS", "").split(":") if p]
 # Lower apps reference credentials by this string, never by importing apps.agents.
 PIPELIT_CREDENTIAL_MODEL = "agents.Credential"
 # Turns a sub-component node (model, tool, output parser) into an object for its parent node.
 PIPELIT_SUB_COMPONENT_RESOLVER = "apps.agents.resolution.resolve_sub_component"
+# Where the platform_api / create_agent_user tools reach this platform's REST API (from the worker).
+PIPELIT_API_BASE_URL = os.environ.get(
+    "PIPELIT_API_BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+).rstrip("/")
 # API socket heartbeat: ping after this many idle seconds, close if no pong within the timeout.
 PIPELIT_WS_PING_INTERVAL = float(os.environ.get("PIPELIT_WS_PING_INTERVAL", "30"))
 PIPELIT_WS_PONG_TIMEOUT = float(os.environ.get("PIPELIT_WS_PONG_TIMEOUT", "10"))

@@ -28,7 +28,7 @@ def main() -> int:
         subprocess.run([py, "manage.py", "migrate", "--noinput"], env=env, check=True)
         subprocess.run([py, "manage.py", "ensure_admin"], env=env, check=True)
         commands = {
-            "web": [py, "-m", "daphne", "-b", "127.0.0.1", "-p", port, "pipelit.asgi:application"],
+            "web": stack.daphne_command(port, py),
             "worker": [
                 py,
                 "-m",

@@ -131,3 +131,24 @@ def wait_for_port(
 
 def python() -> str:
     return sys.executable
+
+
+# A socket's handshake includes its key lookup; a burst of hundreds of connects on a busy machine can
+# take longer than daphne's default 5 s, which then drops the connection mid-handshake.
+WEBSOCKET_CONNECT_TIMEOUT = "30"
+
+
+def daphne_command(port: int | str, python: str | None = None) -> list[str]:
+    """How every part of the project starts daphne (make run, tests, benchmarks)."""
+    return [
+        python or sys.executable,
+        "-m",
+        "daphne",
+        "--websocket_connect_timeout",
+        WEBSOCKET_CONNECT_TIMEOUT,
+        "-b",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "pipelit.asgi:application",
+    ]

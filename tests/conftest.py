@@ -18,6 +18,8 @@ pytest_plugins = [
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["tests.support.hashers.FastPBKDF2PasswordHasher"]
+    # Tests reuse credential ids across flushed databases within seconds: always re-check.
+    settings.PIPELIT_CREDENTIAL_RECHECK_SECONDS = 0
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,7 +19,16 @@ from typing import Any
 from apps.execution.graph import NodeSnapshot
 from apps.execution.results import NodeError
 
-TOOL_TYPES = ("calculator", "datetime", "web_search", "http_request")
+TOOL_TYPES = (
+    "calculator",
+    "datetime",
+    "web_search",
+    "http_request",
+    "run_command",
+    "code_execute",
+    "memory_read",
+    "memory_write",
+)
 
 
 @dataclass(frozen=True)
@@ -107,28 +117,36 @@ def resolve_model(node: NodeSnapshot) -> ResolvedModel:
     return ResolvedModel(credential=credential, settings=settings, extra_config=config)
 
 
-_credential_cache: dict[Any, Any] = {}
+_credential_cache: dict[Any, tuple[Any, float]] = {}  # id -> (credential, monotonic time of its check)
 _credential_lock = threading.Lock()
 
 
 def _credential(credential_id):
-    """The LLMCredential, reloaded (and decrypted) only when its updated_at moved: one small query."""
+    """The LLMCredential, reloaded (and decrypted) only when its updated_at moved. The check is one
+    small query (~1 ms of CPU), made at most every PIPELIT_CREDENTIAL_RECHECK_SECONDS per credential:
+    an edited or deleted credential reaches a busy worker within that time."""
+    from django.conf import settings
+
     from apps.agents.models import Credential, LLMCredential
 
+    now = time.monotonic()
+    with _credential_lock:
+        cached, checked_at = _credential_cache.get(credential_id, (None, 0.0))
+    if cached is not None and now - checked_at < settings.PIPELIT_CREDENTIAL_RECHECK_SECONDS:
+        return cached
     updated_at = Credential.objects.filter(pk=credential_id).values_list("updated_at", flat=True).first()
     if updated_at is None:
+        with _credential_lock:
+            _credential_cache.pop(credential_id, None)
         return None
-    with _credential_lock:
-        cached = _credential_cache.get(credential_id)
-    if cached is not None and cached.updated_at == updated_at:
-        return cached
-    credential = LLMCredential.objects.filter(pk=credential_id).first()
-    if credential is not None:
+    if cached is None or cached.updated_at != updated_at:
+        cached = LLMCredential.objects.filter(pk=credential_id).first()
+    if cached is not None:
         with _credential_lock:
             if len(_credential_cache) > 256:
                 _credential_cache.clear()
-            _credential_cache[credential_id] = credential
-    return credential
+            _credential_cache[credential_id] = (cached, now)
+    return cached
 
 
 def _calculator(node: NodeSnapshot):
@@ -158,6 +176,49 @@ def _http_request(node: NodeSnapshot):
     return http_request_tool(dict(node.config))
 
 
+def _run_command(node: NodeSnapshot):
+    from apps.agents.tools.shell import run_command_tool
+
+    return run_command_tool(dict(node.config))
+
+
+def _code_execute(node: NodeSnapshot):
+    from apps.agents.tools.shell import code_execute_tool
+
+    return code_execute_tool(dict(node.config))
+
+
+def _memory_read(node: NodeSnapshot):
+    from apps.agents.tools.memory_tools import recall_tool
+
+    try:
+        return recall_tool(dict(node.config))
+    except ValueError as exc:
+        raise NodeError(str(exc), "invalid_config", retryable=False) from exc
+
+
+def _memory_write(node: NodeSnapshot):
+    from apps.agents.tools.memory_tools import remember_tool
+
+    try:
+        return remember_tool(dict(node.config))
+    except ValueError as exc:
+        raise NodeError(str(exc), "invalid_config", retryable=False) from exc
+
+
+def _toolkit(path: str) -> Callable[[NodeSnapshot], Any]:
+    """Tools that act inside the execution: a ToolKit the agent binds to its own context."""
+
+    def resolve(node: NodeSnapshot):
+        from django.utils.module_loading import import_string
+
+        from apps.agents.tools.context import ToolKit
+
+        return ToolKit(build=import_string(path), node=node)
+
+    return resolve
+
+
 def _output_parser(node: NodeSnapshot) -> OutputParser:
     config = node.config
     parser_type = str(config.get("parser_type") or "json")
@@ -177,7 +238,19 @@ _RESOLVERS: dict[str, Callable[[NodeSnapshot], Any]] = {
     "datetime": _datetime,
     "web_search": _web_search,
     "http_request": _http_request,
+    "run_command": _run_command,
+    "code_execute": _code_execute,
     "output_parser": _output_parser,
+    "memory_read": _memory_read,
+    "memory_write": _memory_write,
+    "epic_tools": _toolkit("apps.agents.tools.epic_tools.epic_tools"),
+    "task_tools": _toolkit("apps.agents.tools.task_tools.task_tools"),
+    "whoami": _toolkit("apps.agents.tools.identity_tools.whoami_tools"),
+    "create_agent_user": _toolkit("apps.agents.tools.identity_tools.create_agent_user_tools"),
+    "get_totp_code": _toolkit("apps.agents.tools.identity_tools.get_totp_code_tools"),
+    "platform_api": _toolkit("apps.agents.tools.platform_api.platform_api_tools"),
+    "system_health": _toolkit("apps.agents.tools.ops_tools.system_health_tools"),
+    "scheduler_tools": _toolkit("apps.agents.tools.ops_tools.scheduler_tools"),
 }
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from apps.agents.resolution import OutputParser, ResolvedModel, resolve_sub_component
+from apps.agents.resolution import OutputParser, ResolvedModel, _credential_cache, resolve_sub_component
 from apps.execution.graph import NodeSnapshot
 from apps.execution.results import NodeError
 from tests.factories import LLMCredentialFactory
@@ -80,4 +80,20 @@ def test_an_edited_credential_is_picked_up_by_the_next_resolution():
     credential.api_key = "sk-new"
     credential.save()
 
+    assert resolve_sub_component(node).credential.api_key == "sk-new"
+
+
+@pytest.mark.django_db
+def test_a_resolved_credential_is_trusted_for_the_recheck_interval(settings, django_assert_num_queries):
+    settings.PIPELIT_CREDENTIAL_RECHECK_SECONDS = 60
+    _credential_cache.clear()  # earlier tests' credentials had the same (rolled back) ids
+    credential = LLMCredentialFactory(base_url="http://127.0.0.1:9/v1", api_key="sk-old")
+    node = NodeSnapshot("m", "ai_model", {"credential_id": credential.pk, "model_name": "gpt-4o"})
+    resolve_sub_component(node)
+    credential.api_key = "sk-new"
+    credential.save()
+
+    with django_assert_num_queries(0):
+        assert resolve_sub_component(node).credential.api_key == "sk-old"
+    settings.PIPELIT_CREDENTIAL_RECHECK_SECONDS = 0
     assert resolve_sub_component(node).credential.api_key == "sk-new"

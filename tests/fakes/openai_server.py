@@ -19,7 +19,8 @@ import json
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -34,6 +35,8 @@ class Scripted:
     status: int = 200
     error_message: str = ""
     error_type: str = ""
+    # Computes the tool calls from the request body when it arrives (ids earlier tool calls returned).
+    build: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None
 
 
 @dataclass
@@ -98,6 +101,12 @@ class FakeOpenAI:
         self, calls: list[dict[str, Any]], *, text: str | None = None, usage: tuple[int, int] = (10, 5)
     ) -> None:
         self._push(Scripted(text=text, tool_calls=list(calls), usage=usage))
+
+    def tool_calls_from(
+        self, build: Callable[[dict[str, Any]], list[dict[str, Any]]], *, usage: tuple[int, int] = (10, 5)
+    ) -> None:
+        """Tool calls made from the request (its `messages`) when it arrives, e.g. using returned ids."""
+        self._push(Scripted(build=build, usage=usage))
 
     def error(self, status: int, message: str = "scripted error", *, error_type: str = "") -> None:
         self._push(Scripted(status=status, error_message=message, error_type=error_type))
@@ -245,6 +254,8 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 self._json(scripted.status, {"error": error})
                 return
             body = body if isinstance(body, dict) else {}
+            if scripted.build is not None:
+                scripted = replace(scripted, tool_calls=list(scripted.build(body)))
             model = str(body.get("model") or fake.models[0])
             if body.get("stream"):
                 include_usage = bool((body.get("stream_options") or {}).get("include_usage"))

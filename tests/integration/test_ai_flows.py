@@ -1,9 +1,12 @@
 """AI nodes end to end: chat/webhook -> a real Celery worker -> the real OpenAI client -> the fake server."""
 
+import shutil
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
 import pytest
+from django.conf import settings
 
 from apps.execution.models import ExecutionLog
 from tests.conftest import client_for
@@ -75,8 +78,18 @@ def test_chat_message_runs_the_agent_with_tools_and_records_answer_history_event
         ("chat", "running"),
         ("chat", "success"),
         ("agent", "running"),
+        ("calc", "running"),
+        ("calc", "success"),
         ("agent", "success"),
     ]
+    calc_success = next(
+        e
+        for e in events
+        if e["type"] == "node_status" and e["data"]["node_id"] == "calc" and e["data"]["status"] == "success"
+    )
+    assert calc_success["data"]["output"] == {"result": "42"}
+    assert calc_success["execution_id"] == response.json()["execution_id"]
+    assert calc_success["channel"] == f"workflow:{workflow.slug}"
     assert events[-1]["data"]["final_output"]["output"] == "2*21 is 42."
     # The tool really ran in the worker: its result went back to the model.
     asked, answered = (r.body["messages"] for r in fake_openai.chat_requests[1:])
@@ -92,13 +105,9 @@ def test_chat_message_runs_the_agent_with_tools_and_records_answer_history_event
     # 450 in + 30 out at gpt-4o-mini prices = $0.0000855, stored with 6 decimal places.
     assert abs(execution.total_cost_usd - Decimal("0.0000855")) <= Decimal("0.0000005")
     log = ExecutionLog.objects.get(execution=execution, node_id="agent")
-    assert [m["role"] for m in log.metadata["directives"]["_trace"]] == [
-        "system",
-        "human",
-        "ai",
-        "tool",
-        "ai",
-    ]
+    trace = log.metadata["directives"]["_trace"]
+    assert [m["role"] for m in trace] == ["system", "human", "ai", "tool", "ai"]
+    assert trace[3]["node_id"] == "calc" and trace[3]["status"] == "success" and trace[3]["content"] == "42"
     # The exchange is in the caller's chat history.
     history = owner.get(f"/api/v1/workflows/{workflow.slug}/chat/history/").json()
     assert [(m["role"], m["text"]) for m in history["messages"]] == [
@@ -171,3 +180,49 @@ def test_extractor_returns_schema_valid_json_or_fails_with_invalid_output(
     execution = run_and_wait(api_client, workflow.slug, {"text": "nothing"})
     assert execution.status == "failed" and execution.error_code == "invalid_output"
     assert len(fake_openai.chat_requests) == 3
+
+
+def test_agent_runs_a_shell_command_in_the_workflows_sandboxed_workspace(
+    api_client, celery_worker, fake_openai
+):
+    credential = LLMCredentialFactory(base_url=fake_openai.url + "/v1", api_key="sk-test")
+    workflow = build_workflow(
+        owner=api_client.user,
+        nodes={
+            "trigger": {"component_type": "trigger_manual"},
+            "agent": {"component_type": "agent"},
+            "model": model(credential),
+            "shell": {"component_type": "run_command", "config": {"extra_config": {"timeout": 20}}},
+            "code": {"component_type": "code_execute"},
+        },
+        edges=[
+            ("trigger", "agent"),
+            ("model", "agent", {"edge_label": "llm"}),
+            ("shell", "agent", {"edge_label": "tool"}),
+            ("code", "agent", {"edge_label": "tool"}),
+        ],
+    )
+    workspace = Path(settings.PIPELIT_WORKSPACES_DIR) / f"workflow-{workflow.pk}"
+    shutil.rmtree(workspace, ignore_errors=True)
+    try:
+        fake_openai.tool_call("run_command", {"command": "echo 6*7 > question.txt && pwd && env | wc -l"})
+        fake_openai.tool_call(
+            "code_execute", {"code": "print(eval_me := open('question.txt').read().strip())"}
+        )
+        fake_openai.reply("Stored the question.")
+        execution = run_and_wait(api_client, workflow.slug, {"text": "store 6*7"})
+
+        assert execution.status == "completed", execution.error_message
+        assert execution.final_output["output"] == "Stored the question."
+        shell_answer = fake_openai.chat_requests[1].body["messages"][-1]["content"]
+        assert shell_answer.splitlines() == [str(workspace), "5"]  # PWD + PATH, HOME, TMPDIR, LANG
+        code_answer = fake_openai.chat_requests[2].body["messages"][-1]["content"]
+        assert code_answer.startswith("stdout:\n6*7\n") and "exit_code: 0" in code_answer
+        assert (workspace / "question.txt").read_text() == "6*7\n"
+        trace = ExecutionLog.objects.get(execution=execution, node_id="agent").metadata["directives"][
+            "_trace"
+        ]
+        tools = [(item["node_id"], item["status"]) for item in trace if item["role"] == "tool"]
+        assert tools == [("shell", "success"), ("code", "success")]
+    finally:
+        shutil.rmtree(workspace, ignore_errors=True)

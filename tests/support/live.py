@@ -99,7 +99,7 @@ class AsgiServer:
 
 def start_asgi_server(name: str = "daphne", **env) -> AsgiServer:
     port = stack.free_port()
-    cmd = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "pipelit.asgi:application"]
+    cmd = stack.daphne_command(port)
     process = ManagedProcess(name, cmd, child_env(**env)).start()
     try:
         stack.wait_for_port(port, timeout=30, proc=process.proc)

@@ -11,6 +11,7 @@ from apps.execution.results import NodeError
 MODEL_COLOR = "#3b82f6"
 AI_COLOR = "#7c3aed"
 TOOL_COLOR = "#10b981"
+MEMORY_COLOR = "#f59e0b"
 
 
 def attached_model(ctx):
@@ -21,6 +22,28 @@ def attached_model(ctx):
             f"node {ctx.node_id!r} has no model attached (llm edge)", "missing_model", retryable=False
         )
     return ctx.resolve_sub_component(models[0])
+
+
+def attached_tools(ctx) -> list:
+    """The LangChain tools of the node's `tool` and `memory` sub-components."""
+    return [bound.tool for bound in attached_bound_tools(ctx)]
+
+
+def attached_bound_tools(ctx) -> list:
+    """Each tool of the node's `tool` and `memory` sub-components with the canvas node it came from.
+
+    A sub-component may resolve to one tool, or to a kit with `tools_for(ctx)` that builds its tools
+    for this execution (tools acting as the workflow owner, knowing their agent node and execution).
+    """
+    from apps.agents.tool_calls import BoundTool
+
+    bound: list = []
+    for label in ("tool", "memory"):
+        for node in ctx.attached(label):
+            resolved = ctx.resolve_sub_component(node)
+            tools = resolved.tools_for(ctx) if hasattr(resolved, "tools_for") else [resolved]
+            bound.extend(BoundTool(node.node_id, tool) for tool in tools)
+    return bound
 
 
 def attached_parser(ctx):

@@ -10,6 +10,7 @@ from typing import Any
 
 from apps.agents.components._common import (
     AI_COLOR,
+    attached_bound_tools,
     attached_model,
     message_text,
     serialize_messages,
@@ -56,15 +57,18 @@ def run(ctx) -> dict[str, Any]:
     from langchain_core.messages import HumanMessage, SystemMessage
 
     from apps.agents import conversations as memory
+    from apps.agents.tool_calls import ToolRunner
 
     model = attached_model(ctx)
-    tools = [ctx.resolve_sub_component(node) for node in ctx.attached("tool")]
+    runner = ToolRunner(
+        attached_bound_tools(ctx), execution_id=ctx.execution_id, workflow_slug=ctx.workflow_slug
+    )
     text = user_text(ctx)
     thread = memory.thread_for(ctx) if ctx.config.get("conversation_memory") else None
     history = memory.load(thread) if thread else []
     prompt = [SystemMessage(ctx.config["system_prompt"])] if ctx.config.get("system_prompt") else []
     conversation = [*history, HumanMessage(text)]
-    answer, produced = _loop(model, tools, prompt, conversation, _max_iterations(ctx.config))
+    answer, produced = _loop(model, runner, prompt, conversation, _max_iterations(ctx.config))
     if thread:
         memory.append(thread, user=text, assistant=message_text(answer))
     final = message_text(answer)
@@ -73,7 +77,7 @@ def run(ctx) -> dict[str, Any]:
         "messages": serialize_messages([answer]),
         "_messages": [answer],
         "_token_usage": token_usage(produced, model),
-        "_trace": serialize_messages([*prompt, *conversation[len(history) :], *produced]),
+        "_trace": runner.annotate(serialize_messages([*prompt, *conversation[len(history) :], *produced])),
     }
 
 
@@ -84,31 +88,16 @@ def _max_iterations(config) -> int:
         return DEFAULT_MAX_ITERATIONS
 
 
-def _loop(model, tools: list, prompt: list, conversation: list, max_iterations: int):
+def _loop(model, runner, prompt: list, conversation: list, max_iterations: int):
     """(final AI message, every message the loop added) — model calls until one has no tool calls."""
-    by_name = {tool.name: tool for tool in tools}
+    tools = runner.tools
     produced: list = []
     for _ in range(max_iterations):
         reply = model.invoke(trimmed([*prompt, *conversation, *produced], model), tools=tools)
         produced.append(reply)
         if not reply.tool_calls:
             return reply, produced
-        produced.extend(_run_tool(by_name, call) for call in reply.tool_calls)
+        produced.extend(runner.run(call) for call in reply.tool_calls)
     raise NodeError(
         f"agent did not finish within {max_iterations} model calls", "max_iterations", retryable=False
     )
-
-
-def _run_tool(by_name: dict, call: dict):
-    from langchain_core.messages import ToolMessage
-
-    tool = by_name.get(call["name"])
-    if tool is None:
-        content = f"Error: unknown tool {call['name']!r}"
-    else:
-        try:
-            result = tool.invoke(call)
-            content = result.content if isinstance(result, ToolMessage) else str(result)
-        except Exception as exc:  # a broken tool answers the model; the loop goes on
-            content = f"Error: {exc}"
-    return ToolMessage(content=content, tool_call_id=call.get("id") or "", name=call["name"])

@@ -11,6 +11,6 @@ node_type(
     outputs=[Port("result", DataType.STRING)],
     icon="calculator",
     color=TOOL_COLOR,
-    executable=False,
+    executable=True,  # runs when the agent calls it: the canvas shows its status badge
     is_sub_component=True,
 )(None)

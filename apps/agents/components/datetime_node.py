@@ -15,6 +15,6 @@ node_type(
     },
     icon="clock",
     color=TOOL_COLOR,
-    executable=False,
+    executable=True,  # runs when the agent calls it: the canvas shows its status badge
     is_sub_component=True,
 )(None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,6 +12,28 @@ from apps.agents.models import LLMCredential
 
 from .errors import acall_with_retries, call_with_retries
 from .providers import ModelSettings, resolve_chat_model
+
+_BOUND_CACHE_SIZE = 256
+_bound_cache: dict[tuple[int, ...], tuple[Any, ...]] = {}
+_bound_lock = threading.Lock()
+
+
+def _bound(model, tools: Sequence[Any]):
+    """`model.bind_tools(tools)`, built once per (cached client, cached tool objects): converting the
+    tools to the provider's schema on every call of an agent's loop is wasted work."""
+    if not tools:
+        return model
+    key = (id(model), *map(id, tools))
+    with _bound_lock:
+        hit = _bound_cache.get(key)
+    if hit is not None:
+        return hit[0]
+    runnable = model.bind_tools(list(tools))
+    with _bound_lock:
+        if len(_bound_cache) >= _BOUND_CACHE_SIZE:
+            _bound_cache.clear()
+        _bound_cache[key] = (runnable, model, tuple(tools))  # the references keep the ids valid
+    return runnable
 
 
 def llm_invoke(
@@ -22,8 +45,7 @@ def llm_invoke(
     base_delay: float = 0.5,
 ) -> AIMessage:
     """Invoke the model once (plus `settings.max_retries` retries); raises LLMCallError on failure."""
-    model = resolve_chat_model(credential, settings)
-    runnable = model.bind_tools(list(tools)) if tools else model
+    runnable = _bound(resolve_chat_model(credential, settings), tools)
     return call_with_retries(
         lambda: runnable.invoke(list(messages)),
         max_attempts=settings.max_retries + 1,
@@ -40,8 +62,7 @@ async def allm_invoke(
     base_delay: float = 0.5,
 ) -> AIMessage:
     """Async llm_invoke (the credential must already be loaded: no database access here)."""
-    model = resolve_chat_model(credential, settings)
-    runnable = model.bind_tools(list(tools)) if tools else model
+    runnable = _bound(resolve_chat_model(credential, settings), tools)
     return await acall_with_retries(
         lambda: runnable.ainvoke(list(messages)),
         max_attempts=settings.max_retries + 1,

@@ -4,6 +4,7 @@ from .credentials import credential_get, credential_list, credential_model_for
 from .epics import (
     epic_get,
     epic_list,
+    epic_outcome_stats,
     epic_subscribable,
     epic_user_can_see,
     epic_visible_q,
@@ -45,6 +46,7 @@ __all__ = [
     "credential_list",
     "credential_model_for",
     "epic_get",
+    "epic_outcome_stats",
     "epic_list",
     "epic_subscribable",
     "epic_user_can_see",

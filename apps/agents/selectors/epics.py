@@ -1,10 +1,11 @@
 """Reads of the task registry, scoped to who may see an epic: its owner, the human who created that
 owner (for agent users), and admins."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Avg, Count, Q, QuerySet
 from django.http import Http404
 
-from ..models import Epic, Task
+from ..models import Epic, EpicStatus, Task
+from ..models.epics import EPIC_FINISHED
 
 
 def epic_visible_q(user, prefix: str = "") -> Q:
@@ -19,15 +20,37 @@ def _tags_q(tags: list[str]) -> Q:
     return q
 
 
-def epic_list(*, user, status: str | None = None, tags: list[str] | None = None) -> QuerySet[Epic]:
+def epic_list(
+    *, user, status: str | None = None, tags: list[str] | None = None, query: str = ""
+) -> QuerySet[Epic]:
     epics = Epic.objects.select_related("user")
     if not user.is_admin:
         epics = epics.filter(epic_visible_q(user))
+    if query:
+        epics = epics.filter(Q(title__icontains=query) | Q(description__icontains=query))
     if status:
         epics = epics.filter(status=status)
     if tags:
         epics = epics.filter(_tags_q(tags))
     return epics.order_by("-id")
+
+
+def epic_outcome_stats(*, epics: QuerySet[Epic]) -> dict:
+    """Of the finished epics in `epics`: completed / finished, and the mean spend of completed ones."""
+    totals = epics.order_by().aggregate(
+        finished=Count("pk", filter=Q(status__in=EPIC_FINISHED)),
+        completed=Count("pk", filter=Q(status=EpicStatus.COMPLETED)),
+        avg_usd=Avg("spent_usd", filter=Q(status=EpicStatus.COMPLETED)),
+        avg_tokens=Avg("spent_tokens", filter=Q(status=EpicStatus.COMPLETED)),
+    )
+    finished = totals["finished"]
+    return {
+        "success_rate": round(totals["completed"] / finished, 4) if finished else None,
+        "avg_cost": {
+            "usd": float(totals["avg_usd"]) if totals["avg_usd"] is not None else None,
+            "tokens": float(totals["avg_tokens"]) if totals["avg_tokens"] is not None else None,
+        },
+    }
 
 
 def epic_get(*, user, epic_id: str) -> Epic:

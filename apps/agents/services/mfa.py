@@ -116,3 +116,10 @@ def mfa_login_verify(*, username: str, code: str) -> IssuedKey:
         raise errors.InvalidCredentials("Invalid TOTP code.")
     User.objects.filter(pk=user.pk).update(mfa_pending_until=None)
     return api_key_create(user=user, name=LOGIN_KEY_NAME)
+
+
+def mfa_current_code(*, user: User) -> str:
+    """The TOTP code valid now for `user` (agent users, for the get_totp_code tool)."""
+    if not user.totp_secret_encrypted:
+        raise errors.AgentsError(f"User '{user.username}' has no TOTP secret configured.")
+    return _totp(user).now()

@@ -13,6 +13,7 @@ privileges (to nobody), runs the snippet, writes one JSON response line and exit
 import base64  # noqa: F401
 import builtins
 import collections  # noqa: F401
+import contextlib
 import copy  # noqa: F401
 import csv  # noqa: F401
 import ctypes  # noqa: F401
@@ -30,10 +31,12 @@ import os
 import random  # noqa: F401
 import re  # noqa: F401
 import resource
+import selectors
 import signal
 import socket
 import statistics  # noqa: F401
 import string  # noqa: F401
+import subprocess
 import sys
 import textwrap  # noqa: F401
 import time  # noqa: F401
@@ -58,9 +61,10 @@ def _apply_limits(limits):
     _limit(resource.RLIMIT_FSIZE, limits.get("max_file_bytes"))
     _limit(resource.RLIMIT_CORE, 0)
     if os.geteuid() == 0:
+        uid = int(limits.get("uid") or NOBODY)
         os.setgroups([])
-        os.setgid(NOBODY)
-        os.setuid(NOBODY)
+        os.setgid(uid)
+        os.setuid(uid)
     _limit(resource.RLIMIT_NPROC, limits.get("max_processes"))
 
 
@@ -132,9 +136,13 @@ def handle(line, write):
     request = json.loads(line.decode("utf-8"))
     signal.signal(signal.SIGXCPU, _on_cpu_limit)
     _isolate_network()
+    command = request.get("kind") == "command"
+    filesystem_isolated = _enter_workspace(request) if command else False
     _apply_limits(request.get("limits") or {})
     try:
-        response = _run(request)
+        response = _run_command(request) if command else _run(request)
+        if command:
+            response["filesystem_isolated"] = filesystem_isolated
     except MemoryError:
         response = {"ok": False, "error_code": "memory_limit", "error": "snippet exceeded its memory limit"}
     except CpuLimitExceeded:
@@ -158,6 +166,117 @@ def handle(line, write):
             {"ok": False, "error_code": "memory_limit", "error": "snippet exceeded its memory limit"}
         )
     write(text + "\n")
+
+
+# --- shell commands (run_command / code_execute tools) -------------------------------------------
+CLONE_NEWNS = 0x00020000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 4096, 16384, 1 << 18
+
+
+def _mount(libc, source, target, fstype, flags, data):
+    args = [x.encode() if isinstance(x, str) else x for x in (source, target, fstype, data)]
+    if libc.mount(args[0], args[1], args[2], flags, args[3]) != 0:
+        raise OSError(ctypes.get_errno(), f"mount {target} failed")
+
+
+def _enter_workspace(request):
+    """chdir into the workspace. As root, also give the process its own mount namespace in which every
+    `hidden` path (the project, its data, other workspaces) is an empty tmpfs, /tmp is private and the
+    workspace is bound back at its own path. Returns whether that filesystem isolation happened."""
+    workspace = request["workspace"]
+    os.chdir(workspace)
+    if os.geteuid() != 0:
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWNS) != 0:
+        return False
+    keep = os.open(workspace, os.O_PATH | os.O_DIRECTORY)  # opened inside the new namespace
+    try:
+        _mount(libc, None, "/", None, MS_REC | MS_PRIVATE, None)
+        for path in [*(request.get("hidden") or ()), "/tmp"]:
+            if os.path.isdir(path):
+                _mount(libc, "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
+        os.makedirs(workspace, exist_ok=True)
+        _mount(libc, f"/proc/self/fd/{keep}", workspace, None, MS_BIND | MS_REC, None)
+        os.chdir(workspace)
+        return True
+    except OSError:
+        os.fchdir(keep)
+        return False
+    finally:
+        os.close(keep)
+
+
+class _Capture:
+    """Keeps the first and last `limit // 2` bytes of a stream and counts what was dropped."""
+
+    def __init__(self, limit):
+        self.half = max(1, limit // 2)
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.dropped = 0
+
+    def add(self, chunk):
+        room = self.half - len(self.head)
+        if room > 0:
+            self.head += chunk[:room]
+            chunk = chunk[room:]
+        self.tail += chunk
+        if len(self.tail) > self.half:
+            self.dropped += len(self.tail) - self.half
+            del self.tail[: len(self.tail) - self.half]
+
+    def text(self):
+        head, tail = self.head.decode("utf-8", "replace"), self.tail.decode("utf-8", "replace")
+        if self.dropped:
+            return f"{head}\n\n... [{self.dropped} bytes truncated] ...\n\n{tail}"
+        return head + tail
+
+
+def _run_command(request):
+    """Run argv in its own process group; capped stdout/stderr and the exit code, or timed_out."""
+    limit = int(request.get("max_output_bytes") or 50_000)
+    proc = subprocess.Popen(
+        request["argv"],
+        env=request.get("env") or {},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        close_fds=True,
+        start_new_session=True,
+    )
+    captures = {proc.stdout.fileno(): _Capture(limit), proc.stderr.fileno(): _Capture(limit)}
+    deadline = time.monotonic() + float(request.get("timeout") or 30)
+    exited_at = None
+    with selectors.DefaultSelector() as selector:
+        for fd in captures:
+            selector.register(fd, selectors.EVENT_READ)
+        while selector.get_map():
+            now = time.monotonic()
+            if exited_at is None and proc.poll() is not None:
+                exited_at = now  # background jobs may hold the pipes open: drain briefly, then stop
+            if now >= deadline or (exited_at is not None and now - exited_at > 0.2):
+                break
+            for key, _ in selector.select(min(deadline - now, 0.05)):
+                chunk = os.read(key.fd, 65536)
+                if chunk:
+                    captures[key.fd].add(chunk)
+                else:
+                    selector.unregister(key.fd)
+    try:  # the pipes closed (or the deadline passed): the exit status, within what is left of the time
+        code, timed_out = proc.wait(timeout=max(0.0, deadline - time.monotonic())), False
+    except subprocess.TimeoutExpired:
+        code, timed_out = None, True
+    with contextlib.suppress(OSError):
+        os.killpg(proc.pid, signal.SIGKILL)  # the command and whatever it left running
+    proc.wait()
+    out, err = captures[proc.stdout.fileno()], captures[proc.stderr.fileno()]
+    return {
+        "ok": True,
+        "output": {"exit_code": code, "timed_out": timed_out},
+        "stdout": out.text(),
+        "stderr": err.text(),
+    }
 
 
 def main():

@@ -34,3 +34,23 @@ def run_ai():
         return outcome, reporter
 
     return run
+
+
+class SentEvents(list):
+    """(kind, data) of every broadcast_many call; `raw` keeps (channels, kind, data)."""
+
+    def __init__(self):
+        super().__init__()
+        self.raw = []
+
+
+@pytest.fixture
+def events(monkeypatch):
+    sent = SentEvents()
+
+    def record(channels, kind, data):
+        sent.raw.append((list(channels), kind, data))
+        sent.append((kind, data))
+
+    monkeypatch.setattr("pipelit.events.broadcast_many", record)
+    return sent

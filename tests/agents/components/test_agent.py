@@ -134,3 +134,63 @@ def test_the_http_request_step_attached_as_a_tool_is_called_by_the_agent(credent
     tool_message = fake_openai.chat_requests[1].body["messages"][-1]
     assert tool_message["role"] == "tool" and tool_message["content"].startswith("HTTP 200")
     assert "gpt-4o-mini" in tool_message["content"]
+
+
+def node_status_events(sent, node_id):
+    return [data for kind, data in sent if kind == "node_status" and data["node_id"] == node_id]
+
+
+def test_each_tool_call_reports_running_then_success_for_the_tool_node(
+    credential, fake_openai, run_ai, events
+):
+    fake_openai.tool_call("calculator", {"expression": "2*21"})
+    fake_openai.reply("42.")
+
+    outcome, _ = run_ai(agent_graph(credential), {"text": "2*21?"}, execution_id="exec-tools")
+
+    assert outcome.status == "completed", outcome.error
+    calc = node_status_events(events, "t_calculator")
+    assert [e["status"] for e in calc] == ["running", "success"]
+    assert calc[1] == {
+        "execution_id": "exec-tools",
+        "node_id": "t_calculator",
+        "status": "success",
+        "output": {"result": "42"},
+    }
+    assert node_status_events(events, "t_datetime") == []  # offered but not called
+    channels = {tuple(c) for c, kind, _ in events.raw if kind == "node_status"}
+    assert channels == {("workflow:fixture", "execution:exec-tools")}
+    # The agent's trace says which node answered each call, how it went and how long it took.
+    tool_item = outcome.node_results["agent"].metadata["directives"]["_trace"][3]
+    assert tool_item["node_id"] == "t_calculator" and tool_item["status"] == "success"
+    assert tool_item["duration_ms"] >= 0
+
+
+def test_a_failing_tool_reports_failed_with_tool_error(credential, fake_openai, run_ai, events):
+    fake_openai.tool_call("calculator", {"expression": "1/0"})
+    fake_openai.reply("Undefined.")
+
+    outcome, _ = run_ai(agent_graph(credential), {"text": "1/0?"})
+
+    assert outcome.status == "completed", outcome.error
+    running, failed = node_status_events(events, "t_calculator")
+    assert running["status"] == "running"
+    assert failed["status"] == "failed" and failed["error_code"] == "tool_error"
+    assert failed["error"].startswith("Error")
+    assert outcome.node_results["agent"].metadata["directives"]["_trace"][3]["status"] == "failed"
+
+
+def test_a_sub_component_on_the_memory_edge_becomes_a_tool_of_the_agent(
+    credential, fake_openai, run_ai, events
+):
+    graph = agent_graph(credential, tools=())
+    graph["nodes"].append({"id": "recall", "type": "calculator", "config": {}})
+    graph["edges"].append({"source": "recall", "target": "agent", "label": "memory"})
+    fake_openai.tool_call("calculator", {"expression": "40+2"})
+    fake_openai.reply("42")
+
+    outcome, _ = run_ai(graph, {"text": "sum"})
+
+    assert outcome.status == "completed", outcome.error
+    assert [t["function"]["name"] for t in fake_openai.chat_requests[0].body["tools"]] == ["calculator"]
+    assert [d["status"] for d in node_status_events(events, "recall")] == ["running", "success"]
