@@ -251,6 +251,8 @@ _RESOLVERS: dict[str, Callable[[NodeSnapshot], Any]] = {
     "platform_api": _toolkit("apps.agents.tools.platform_api.platform_api_tools"),
     "system_health": _toolkit("apps.agents.tools.ops_tools.system_health_tools"),
     "scheduler_tools": _toolkit("apps.agents.tools.ops_tools.scheduler_tools"),
+    "workflow_create": _toolkit("apps.agents.tools.workflow_tools.workflow_create_tools"),
+    "workflow_discover": _toolkit("apps.agents.tools.workflow_tools.workflow_discover_tools"),
 }
 
 

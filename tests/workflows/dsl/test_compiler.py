@@ -157,9 +157,12 @@ steps:
     )
     tools = {s for s, t, _type, label, _c in edge_set(workflow) if label == "tool" and t == "worker"}
     types = node_types(workflow)
+    # `code` as a tool is the code_execute sub-component (a sandboxed snippet the agent can call)
     assert sorted(types[t] for t in tools) == sorted(
         ["code_execute", "http_request", "calculator", "web_search"]
     )
+    memory = {s for s, t, _type, label, _c in edge_set(workflow) if label == "memory" and t == "worker"}
+    assert sorted(types[m] for m in memory) == ["memory_read", "memory_write"]
     nodes = graph_of(workflow)["nodes"]
     assert nodes["worker_web_search"]["config"]["extra_config"] == {"searxng_url": "http://localhost:8080"}
     assert nodes["worker"]["config"]["extra_config"]["conversation_memory"] is True
