@@ -17,7 +17,7 @@ from langgraph.graph import START, StateGraph
 from apps.execution import checkpoints
 
 PG_HOST = "127.0.0.1"
-PG_NAME = "h_flows_checkpoints"
+PG_NAME = "pipelit_test_checkpoints"
 
 
 class Counter(TypedDict):
@@ -120,7 +120,7 @@ def postgres_db(settings, fresh_checkpointer):
 
 
 def test_postgres_saver_uses_the_django_database_and_survives_a_new_process(postgres_db):
-    assert "dbname=h_flows_checkpoints" in checkpoints.postgres_conninfo()
+    assert "dbname=pipelit_test_checkpoints" in checkpoints.postgres_conninfo()
     _round_trip(PostgresSaver)
 
 
