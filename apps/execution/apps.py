@@ -31,8 +31,9 @@ class ExecutionConfig(AppConfig):
         from celery.signals import beat_init
 
         from .hooks import on_execution_finished
-        from .services import schedules, telegram
+        from .services import protection, schedules, telegram
 
+        on_execution_finished(protection.circuit_on_finish)
         on_execution_finished(schedules.schedule_execution_finished)
         on_execution_finished(telegram.telegram_reply_on_finish)
         beat_init.connect(_ensure_tick_entry, weak=False, dispatch_uid="pipelit-schedules-tick")

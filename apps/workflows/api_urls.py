@@ -10,6 +10,11 @@ urlpatterns = [
     path("workflows/node-types/", api.NodeTypesView.as_view(), name="workflow-node-types"),
     path("workflows/import/", api.WorkflowImportView.as_view(), name="workflow-import"),
     path("workflows/<slug:slug>/", api.WorkflowDetailView.as_view(), name="workflow-detail"),
+    path(
+        "workflows/<slug:slug>/circuit/reset/",
+        api.WorkflowCircuitResetView.as_view(),
+        name="workflow-circuit-reset",
+    ),
     path("workflows/<slug:slug>/validate/", api.WorkflowValidateView.as_view(), name="workflow-validate"),
     path("workflows/<slug:slug>/export/", api.WorkflowExportView.as_view(), name="workflow-export"),
     path("workflows/<slug:slug>/nodes/", api.NodeListView.as_view(), name="node-list"),

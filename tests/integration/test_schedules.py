@@ -69,7 +69,9 @@ def test_always_failing_workflow_backs_off_with_growing_gaps_and_ends_dead(user,
     assert WorkflowExecution.objects.filter(workflow=job.workflow, status="failed").count() == 3
 
 
-@pytest.mark.skip(reason="fails only in a fresh clone (runs never reach 2 there); under investigation, see the closing note")
+@pytest.mark.skip(
+    reason="fails only in a fresh clone (runs never reach 2 there); under investigation, see the closing note"
+)
 def test_pause_stops_runs_and_resume_continues_the_count(user, beat):
     job = job_for(user, interval_seconds=1)
     wait_until(lambda: reload(job).run_count >= 2, timeout=60, message=beat.log_tail())
