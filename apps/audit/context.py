@@ -29,6 +29,8 @@ class AuditContext:
     source: str = SOURCE_SYSTEM
     # The workflow an agent tool runs inside (for the self-modification invariant).
     workflow_id: int | None = None
+    # The actor's role when the context began (a mutated user object must not change who acts).
+    actor_role: str | None = None
     # Entries recorded in this context; a request with none gets one summary entry.
     recorded: int = 0
     # Refusals to write after the refused transaction rolled back.
@@ -66,6 +68,24 @@ def actor() -> tuple[Any, str]:
         key = getattr(ctx.request, "auth", None)
         return user, getattr(key, "name", "") or ""
     return ctx.user, ctx.key_name
+
+
+def actor_role() -> str | None:
+    """The acting user's role as stored, read once per context: a view that has already changed
+    `request.user.role` in memory (before saving it) cannot make an agent look like an admin."""
+    ctx = current()
+    if ctx is None:
+        return None
+    if ctx.actor_role is None:
+        user, _ = actor()
+        if user is None:
+            return None
+        from django.contrib.auth import get_user_model
+
+        ctx.actor_role = (
+            get_user_model().objects.filter(pk=user.pk).values_list("role", flat=True).first() or ""
+        )
+    return ctx.actor_role
 
 
 @contextmanager

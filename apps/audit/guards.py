@@ -55,7 +55,11 @@ def workflow_slug_of(instance) -> str:
 
 def _acting_agent():
     user, _ = context.actor()
-    return user if user is not None and getattr(user, "is_agent", False) else None
+    if user is None:
+        return None
+    from apps.agents.models import Role
+
+    return user if context.actor_role() == Role.AGENT else None
 
 
 def _refuse(*, instance, action: str, detail: str, slug: str = "") -> None:

@@ -75,7 +75,7 @@ def _actor_fields() -> dict[str, Any]:
     return {
         "actor_id": getattr(user, "pk", None),
         "actor_username": getattr(user, "username", "") or "",
-        "actor_is_agent": bool(getattr(user, "is_agent", False)),
+        "actor_is_agent": user is not None and context.actor_role() == "agent",
         "api_key_name": key_name,
         "request_id": ctx.request_id if ctx else "",
         "source": ctx.source if ctx else context.SOURCE_SYSTEM,
