@@ -76,7 +76,8 @@ def caller_identity(request) -> str:
     """The API key's id when there is one, else the user, else the client address."""
     api_key = getattr(request, "auth", None)
     if getattr(api_key, "pk", None) is not None:
-        return f"key{api_key.pk}"
+        # The random prefix too: a test database reuses ids, and a counter must never outlive its key.
+        return f"key{api_key.pk}-{getattr(api_key, 'prefix', '')}"
     user = getattr(request, "user", None)
     if getattr(user, "is_authenticated", False):
         return f"user{user.pk}"
