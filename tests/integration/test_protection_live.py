@@ -40,7 +40,10 @@ def test_rest_calls_over_the_limit_get_429_with_retry_after(tight_url):
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
     assert refused.json()["detail"]
     other = client_for(UserFactory()).raw_key
-    assert httpx.get(f"{tight_url}/api/v1/workflows/", headers={"Authorization": f"Bearer {other}"}).status_code == 200
+    assert (
+        httpx.get(f"{tight_url}/api/v1/workflows/", headers={"Authorization": f"Bearer {other}"}).status_code
+        == 200
+    )
 
 
 def test_webhook_calls_over_the_limit_get_429_and_start_nothing(tight_url):
@@ -82,7 +85,9 @@ def test_failing_workflow_trips_its_circuit_and_a_person_resets_it(live_url, cel
     detail = httpx.get(f"{live_url}/api/v1/workflows/{workflow.slug}/", headers=headers, timeout=10).json()
     assert detail["circuit"]["open"] is True
 
-    reset = httpx.post(f"{live_url}/api/v1/workflows/{workflow.slug}/circuit/reset/", headers=headers, timeout=10)
+    reset = httpx.post(
+        f"{live_url}/api/v1/workflows/{workflow.slug}/circuit/reset/", headers=headers, timeout=10
+    )
     assert reset.status_code == 200 and reset.json()["circuit"]["open"] is False
     again = httpx.post(url, json={}, headers=headers, timeout=10)
     assert again.status_code == 202
