@@ -27,7 +27,9 @@ def _source(path: str) -> str:
 
 
 def _begin(request) -> tuple[context.AuditContext, object]:
-    given = request.headers.get(REQUEST_ID_HEADER, "")
+    # META, not request.headers: that is cached on first use, and the webhook view adds an
+    # Authorization header to META (from ?api_key=) after this middleware ran.
+    given = request.META.get("HTTP_X_REQUEST_ID", "")
     request_id = given if _REQUEST_ID_OK.match(given) else context.new_request_id()
     request.audit_request_id = request_id
     ctx = context.AuditContext(request=request, request_id=request_id, source=_source(request.path))
