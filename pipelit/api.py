@@ -78,6 +78,10 @@ def exception_handler(exc, context):
         # Our own 404s say what is missing; Django's generic "No X matches the given query." does not.
         message = str(exc) if str(exc) and "matches the given query" not in str(exc) else "Not found."
         return Response({"detail": message}, status=status.HTTP_404_NOT_FOUND)
+    if isinstance(exc, OverflowError):
+        # An id from the URL too large for the database's integer column (SQLite raises before the
+        # query runs): no row can have it.
+        return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
     if isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     if isinstance(exc, UnprocessableEntity):

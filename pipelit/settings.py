@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "apps.workflows",
     "apps.execution",
     "apps.agents",
+    "apps.audit",
 ]
 
 MIDDLEWARE = [
@@ -74,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.audit.middleware.AuditContextMiddleware",
     "apps.agents.middleware.SetupRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -187,6 +189,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "pipelit.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["pipelit.ratelimit.ApiKeyRateThrottle"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "PAGE_SIZE": 50,
 }
@@ -248,3 +251,14 @@ TELEGRAM_API_BASE = os.environ.get("TELEGRAM_API_BASE", "https://api.telegram.or
 # How deep subworkflows may nest (a parent at depth 0 may start children down to this depth).
 PIPELIT_SUBWORKFLOW_MAX_DEPTH = int(os.environ.get("PIPELIT_SUBWORKFLOW_MAX_DEPTH", "5"))
 PIPELIT_WEBHOOK_MAX_BYTES = int(os.environ.get("PIPELIT_WEBHOOK_MAX_BYTES", str(1024 * 1024)))
+
+# --- Protection: rate limits, concurrency, circuit breaker, audit (docs/protection.md) -------------
+# "<requests>/<seconds>" per API key in a fixed Redis window; "0" (or empty) turns a limit off.
+PIPELIT_RATE_LIMIT_REST = os.environ.get("PIPELIT_RATE_LIMIT_REST", "1200/60")
+PIPELIT_RATE_LIMIT_WEBHOOK = os.environ.get("PIPELIT_RATE_LIMIT_WEBHOOK", "600/60")
+# Default for workflows that leave `max_concurrent_executions` empty; 0 = unlimited.
+PIPELIT_MAX_CONCURRENT_EXECUTIONS = int(os.environ.get("PIPELIT_MAX_CONCURRENT_EXECUTIONS", "0"))
+# Default for workflows that leave `circuit_failure_threshold` empty; 0 = no circuit breaker.
+PIPELIT_CIRCUIT_FAILURE_THRESHOLD = int(os.environ.get("PIPELIT_CIRCUIT_FAILURE_THRESHOLD", "5"))
+# Mutating requests on these paths are machine traffic (executions), not edits: no summary audit entry.
+PIPELIT_AUDIT_SKIP_PATHS = ["/api/v1/webhooks/", "/api/v1/telegram/", "/api/v1/inbound/"]

@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("apps.agents.api_urls")),
     path("", include("apps.workflows.api_urls")),
     path("", include("apps.execution.api_urls")),
+    path("", include("apps.audit.api_urls")),
 ]
 
 urlpatterns = [

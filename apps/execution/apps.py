@@ -31,8 +31,9 @@ class ExecutionConfig(AppConfig):
         from celery.signals import beat_init
 
         from .hooks import on_execution_finished
-        from .services import schedules, subworkflows, telegram
+        from .services import protection, schedules, subworkflows, telegram
 
+        on_execution_finished(protection.circuit_on_finish)
         on_execution_finished(schedules.schedule_execution_finished)
         on_execution_finished(subworkflows.subworkflow_child_finished)
         on_execution_finished(telegram.telegram_reply_on_finish)

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from apps.workflows import services
 from apps.workflows.models import Workflow, WorkflowEdge, WorkflowNode
 
 
@@ -22,12 +23,24 @@ class WorkflowEdgeInline(admin.TabularInline):
 
 @admin.register(Workflow)
 class WorkflowAdmin(admin.ModelAdmin):
-    list_display = ("slug", "name", "owner", "is_active", "is_public", "deleted_at", "updated_at")
-    list_filter = ("owner", "is_active", "is_public")
+    list_display = ("slug", "name", "owner", "is_active", "circuit_open", "deleted_at", "updated_at")
+    list_filter = ("owner", "is_active", "is_public", ("circuit_opened_at", admin.EmptyFieldListFilter))
     search_fields = ("name", "slug")
     raw_id_fields = ("owner", "error_handler_workflow")
     filter_horizontal = ("collaborators",)
     inlines = [WorkflowNodeInline, WorkflowEdgeInline]
+    readonly_fields = ("circuit_opened_at", "consecutive_failures")
+    actions = ["reset_circuit"]
+
+    @admin.display(boolean=True, description="circuit open")
+    def circuit_open(self, obj) -> bool:
+        return obj.circuit_opened_at is not None
+
+    @admin.action(description="Reset the circuit breaker (triggers fire again)")
+    def reset_circuit(self, request, queryset):
+        for workflow in queryset:
+            services.workflow_circuit_reset(workflow=workflow)
+        self.message_user(request, f"Circuit reset for {queryset.count()} workflow(s).")
 
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)

@@ -191,3 +191,21 @@ class EdgeDetailView(APIView):
         edge = selectors.edge_get(workflow=workflow, edge_id=edge_id)
         services.edge_delete(workflow=workflow, edge=edge)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WorkflowCircuitResetView(APIView):
+    """A person closes the workflow's circuit breaker (agents are refused: see apps/audit/guards.py)."""
+
+    @_doc("workflow_circuit_reset", None, 200)
+    def post(self, request, slug):
+        workflow = selectors.workflow_get_for_user(user=request.user, slug=slug, write=True)
+        if request.user.is_agent:
+            from apps.audit.guards import refuse_agent
+
+            refuse_agent(
+                action="workflow.circuit_reset",
+                target=workflow,
+                detail="Only a person can reset a circuit breaker.",
+            )
+        workflow = services.workflow_circuit_reset(workflow=workflow)
+        return Response(serialize_workflow(workflow))

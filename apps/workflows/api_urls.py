@@ -13,6 +13,11 @@ urlpatterns = [
     path("workflows/validate-dsl/", dsl_api.DslValidateView.as_view(), name="workflow-validate-dsl"),
     path("workflows/from-dsl/", dsl_api.DslCreateView.as_view(), name="workflow-from-dsl"),
     path("workflows/<slug:slug>/", api.WorkflowDetailView.as_view(), name="workflow-detail"),
+    path(
+        "workflows/<slug:slug>/circuit/reset/",
+        api.WorkflowCircuitResetView.as_view(),
+        name="workflow-circuit-reset",
+    ),
     path("workflows/<slug:slug>/validate/", api.WorkflowValidateView.as_view(), name="workflow-validate"),
     path("workflows/<slug:slug>/export/", api.WorkflowExportView.as_view(), name="workflow-export"),
     path("workflows/<slug:slug>/export-dsl/", dsl_api.DslExportView.as_view(), name="workflow-export-dsl"),

@@ -32,6 +32,12 @@ class Workflow(models.Model):
     input_schema = models.JSONField(null=True, blank=True)
     output_schema = models.JSONField(null=True, blank=True)
     max_execution_seconds = models.PositiveIntegerField(default=600)
+    # Protection (docs/protection.md). Empty limits take the PIPELIT_* defaults from settings.
+    allow_self_modification = models.BooleanField(default=False)
+    max_concurrent_executions = models.PositiveIntegerField(null=True, blank=True)
+    circuit_failure_threshold = models.PositiveIntegerField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    circuit_opened_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Bumped on every node/edge change too: the engine caches compiled graphs by it.
     updated_at = models.DateTimeField(auto_now=True)

@@ -6,6 +6,7 @@ import threading
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from rest_framework import serializers
 
 from apps.workflows import registry
@@ -99,6 +100,17 @@ def serialize_edge(edge: WorkflowEdge, node_ids: dict[int, str] | None = None) -
     }
 
 
+def serialize_circuit(workflow: Workflow) -> dict[str, Any]:
+    """The circuit breaker's state; an open circuit refuses every trigger until a person resets it."""
+    threshold = workflow.circuit_failure_threshold
+    return {
+        "open": workflow.circuit_opened_at is not None,
+        "opened_at": iso(workflow.circuit_opened_at),
+        "consecutive_failures": workflow.consecutive_failures,
+        "failure_threshold": settings.PIPELIT_CIRCUIT_FAILURE_THRESHOLD if threshold is None else threshold,
+    }
+
+
 def serialize_workflow(workflow: Workflow, *, node_count: int | None = None, edge_count: int | None = None):
     return {
         "id": workflow.pk,
@@ -113,6 +125,10 @@ def serialize_workflow(workflow: Workflow, *, node_count: int | None = None, edg
         "input_schema": workflow.input_schema,
         "output_schema": workflow.output_schema,
         "max_execution_seconds": workflow.max_execution_seconds,
+        "allow_self_modification": workflow.allow_self_modification,
+        "max_concurrent_executions": workflow.max_concurrent_executions,
+        "circuit_failure_threshold": workflow.circuit_failure_threshold,
+        "circuit": serialize_circuit(workflow),
         "owner_id": workflow.owner_id,
         "node_count": node_count if node_count is not None else getattr(workflow, "node_count", 0),
         "edge_count": edge_count if edge_count is not None else getattr(workflow, "edge_count", 0),
@@ -185,6 +201,13 @@ class WorkflowInputSerializer(serializers.Serializer):
     input_schema = JSONObjectField(required=False, allow_null=True)
     output_schema = JSONObjectField(required=False, allow_null=True)
     max_execution_seconds = serializers.IntegerField(required=False, min_value=1, max_value=86400)
+    allow_self_modification = serializers.BooleanField(required=False)
+    max_concurrent_executions = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=100000
+    )
+    circuit_failure_threshold = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=100000
+    )
 
     def validate_slug(self, value: str) -> str:
         if value in RESERVED_SLUGS:

@@ -21,6 +21,7 @@ from apps.workflows.models import Workflow
 from pipelit.api import Conflict
 
 from ..services.executions import execution_create
+from ..services.protection import ConcurrencyLimited, throttled_response
 from ..services.triggers import trigger_check, trigger_node_find
 from ..telegram.updates import allowed_ids
 
@@ -84,6 +85,8 @@ def inbound(request):
         trigger_check(workflow=workflow, node=node)
     except Conflict as exc:
         return _error(str(exc.detail), 409)
+    except ConcurrencyLimited as exc:
+        return throttled_response(exc)
     payload = {
         "text": str(body.get("text") or ""),
         "chat_id": body.get("chat_id"),

@@ -24,8 +24,10 @@ from rest_framework.settings import api_settings
 
 from apps.workflows.models import Workflow
 from pipelit.api import Conflict, ServiceUnavailable
+from pipelit.ratelimit import webhook_rate_refusal
 
 from ..services.executions import execution_create
+from ..services.protection import ConcurrencyLimited, throttled_response
 from ..services.triggers import trigger_check, trigger_node_find
 from ..waiting import FinishListener
 
@@ -51,6 +53,9 @@ def _prepare(request, slug: str):
     user = _authenticate(request)
     if user is None:
         return None, None, None, JsonResponse({"detail": "Invalid or missing API key"}, status=401)
+    refusal = webhook_rate_refusal(request)
+    if refusal is not None:
+        return None, None, None, refusal
     from apps.workflows.selectors import workflow_get_for_user
 
     try:
@@ -68,6 +73,8 @@ def _prepare(request, slug: str):
         return None, None, None, JsonResponse({"detail": str(exc)}, status=404)
     except Conflict as exc:
         return None, None, None, JsonResponse({"detail": str(exc.detail)}, status=409)
+    except ConcurrencyLimited as exc:
+        return None, None, None, throttled_response(exc)
     return user, workflow, node, None
 
 

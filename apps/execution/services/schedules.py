@@ -33,6 +33,7 @@ from .. import scheduling
 from ..models import ScheduledJob, ScheduledRun, ScheduleStatus, WorkflowExecution
 from ..scheduling import ScheduleError, ScheduleState
 from .executions import execution_cancel, execution_create
+from .protection import protection_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -257,7 +258,7 @@ def schedule_fire(*, job_id, now: datetime) -> bool:
             run = ScheduledRun.objects.create(job=job, tick=tick)
     except IntegrityError:
         return False  # another tick task claimed this tick
-    problem = _unfireable(job)
+    problem = _unfireable(job) or protection_refusal(workflow=job.workflow)
     if problem:
         _finish(job, run, success=False, error=problem)
         return False

@@ -13,6 +13,7 @@ from pipelit.api import Conflict
 
 from ..models import WorkflowExecution
 from .executions import execution_create
+from .protection import protection_check
 
 TRIGGER_NAMES = {
     "trigger_manual": "manual trigger",
@@ -36,12 +37,14 @@ def trigger_node_find(
 
 
 def trigger_check(*, workflow: Workflow, node: WorkflowNode) -> None:
-    """An inactive workflow or trigger refuses to run (409), before anything is written."""
+    """An inactive workflow or trigger, or an open circuit, refuses to run (409); a workflow at its
+    concurrency limit answers 429 (services/protection.py). All before anything is written."""
     if not workflow.is_active:
         raise Conflict("Workflow is inactive.")
     config = getattr(node, "_prefetched_config", None)
     if config is not None and getattr(config, "is_active", True) is False:
         raise Conflict(f"Trigger '{node.node_id}' is inactive.")
+    protection_check(workflow=workflow)
 
 
 def trigger_fire(

@@ -4,6 +4,7 @@ from apps.workflows.services.edges import edge_check, edge_create, edge_delete, 
 from apps.workflows.services.io import workflow_export, workflow_import
 from apps.workflows.services.nodes import node_create, node_delete, node_id_generate, node_update
 from apps.workflows.services.workflows import (
+    workflow_circuit_reset,
     workflow_create,
     workflow_delete,
     workflow_update,
@@ -19,6 +20,7 @@ __all__ = [
     "node_delete",
     "node_id_generate",
     "node_update",
+    "workflow_circuit_reset",
     "workflow_create",
     "workflow_delete",
     "workflow_export",

@@ -29,6 +29,9 @@ EDITABLE_FIELDS = (
     "input_schema",
     "output_schema",
     "max_execution_seconds",
+    "allow_self_modification",
+    "max_concurrent_executions",
+    "circuit_failure_threshold",
 )
 
 
@@ -106,6 +109,18 @@ def workflow_update(*, workflow: Workflow, user, **changes: Any) -> Workflow:
     workflow.node_count, workflow.edge_count = workflow.nodes.count(), workflow.edges.count()
     channels = list(dict.fromkeys([old_channel, channel_for(workflow)]))
     events.broadcast_on_commit(channels, "workflow_updated", serialize_workflow(workflow))
+    return workflow
+
+
+@transaction.atomic
+def workflow_circuit_reset(*, workflow: Workflow) -> Workflow:
+    """A person closes the circuit breaker: triggers fire again, the failure count starts from zero.
+
+    A plain save, so the audit log records it and the agent guard refuses it for agents."""
+    workflow.circuit_opened_at = None
+    workflow.consecutive_failures = 0
+    workflow.save(update_fields=["circuit_opened_at", "consecutive_failures"])
+    events.broadcast_on_commit(channel_for(workflow), "workflow_updated", serialize_workflow(workflow))
     return workflow
 
 
