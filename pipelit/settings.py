@@ -247,9 +247,9 @@ PIPELIT_WS_PONG_TIMEOUT = float(os.environ.get("PIPELIT_WS_PONG_TIMEOUT", "10"))
 # How often beat sends `pipelit.schedules_tick` (the finest schedule resolution), in seconds.
 PIPELIT_SCHEDULE_TICK_SECONDS = int(os.environ.get("PIPELIT_SCHEDULE_TICK_SECONDS", "1"))
 TELEGRAM_API_BASE = os.environ.get("TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/")
-# Largest webhook body accepted (bytes); bigger requests get 413 and start nothing.
 # How deep subworkflows may nest (a parent at depth 0 may start children down to this depth).
 PIPELIT_SUBWORKFLOW_MAX_DEPTH = int(os.environ.get("PIPELIT_SUBWORKFLOW_MAX_DEPTH", "5"))
+# Largest webhook body accepted (bytes); bigger requests get 413 and start nothing.
 PIPELIT_WEBHOOK_MAX_BYTES = int(os.environ.get("PIPELIT_WEBHOOK_MAX_BYTES", str(1024 * 1024)))
 
 # --- Protection: rate limits, concurrency, circuit breaker, audit (docs/protection.md) -------------
