@@ -18,9 +18,9 @@ DEFAULT_NAME = "Untitled workflow"
 SUBWORKFLOW_TRIGGER = "trigger_workflow"
 
 
-def meta_of(document: dict, problems: Problems, *, required_name: bool) -> dict[str, Any]:
+def meta_of(document: dict, problems: Problems) -> dict[str, Any]:
     meta: dict[str, Any] = {}
-    name = get_str(document, "name", "", problems, required=required_name)
+    name = get_str(document, "name", "", problems)
     if name:
         meta["name"] = name
     description = get_str(document, "description", "", problems)
@@ -36,7 +36,7 @@ def meta_of(document: dict, problems: Problems, *, required_name: bool) -> dict[
 
 def compile_create(document: dict, *, builder: StepBuilder) -> GraphDraft:
     draft, problems = builder.draft, builder.problems
-    draft.meta = {"name": DEFAULT_NAME, **meta_of(document, problems, required_name=False)}
+    draft.meta = {"name": DEFAULT_NAME, **meta_of(document, problems)}
     raw_steps = get_list(document, "steps", "", problems, required=True)
     builder.reserved = _explicit_ids(raw_steps)
     triggers = compile_triggers(document, builder)

@@ -36,7 +36,7 @@ def compile_fork(document: dict, *, builder: StepBuilder) -> GraphDraft:
         return builder.draft
     draft = draft_from_workflow(source)
     draft.meta["name"] = f"{source.name} (fork)"
-    draft.meta.update(meta_of(document, problems, required_name=False))
+    draft.meta.update(meta_of(document, problems))
     builder.draft = draft
     builder.column = 1 + max((int((n.position or (0, 0))[0]) // 300 for n in draft.nodes.values()), default=0)
     for index, patch in enumerate(get_list(document, "patches", "", problems)):
