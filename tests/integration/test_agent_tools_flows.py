@@ -13,7 +13,7 @@ from apps.agents.models import Epic, MemoryEpisode, Task
 from apps.agents.tools.context import ToolContext
 from apps.agents.tools.identity_tools import create_agent_user_tools
 from apps.agents.tools.platform_api import platform_api_tools
-from apps.workflows.models import WorkflowNode
+from apps.workflows.models import Workflow, WorkflowNode
 from tests.conftest import client_for
 from tests.execution.builders import build_workflow
 from tests.factories import LLMCredentialFactory, UserFactory, WorkflowExecutionFactory
@@ -185,11 +185,12 @@ def test_platform_api_calls_the_live_server_as_the_agents_own_user(asgi_server, 
         assert [w["slug"] for w in listed["data"]["items"]] == ["self-improving"]
 
         body = json.dumps({"config": {"system_prompt": "Be concise."}})
-        patched = json.loads(
-            api.invoke(
-                {"method": "PATCH", "path": "/api/v1/workflows/self-improving/nodes/agent/", "body": body}
-            )
-        )
+        patch = {"method": "PATCH", "path": "/api/v1/workflows/self-improving/nodes/agent/", "body": body}
+        # The workflow the agent runs in is off limits until its owner allows self-modification.
+        refused_self = json.loads(api.invoke(patch))
+        assert refused_self["status_code"] == 403 and refused_self["success"] is False, refused_self
+        Workflow.objects.filter(pk=workflow.pk).update(allow_self_modification=True)
+        patched = json.loads(api.invoke(patch))
         assert patched["success"] is True, patched
         admin_only = json.loads(api.invoke({"path": "/api/v1/users/", "api_key": credentials["api_key"]}))
         assert admin_only["status_code"] == 403 and admin_only["success"] is False
