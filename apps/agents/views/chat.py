@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -50,6 +52,9 @@ def chat_history(request: HttpRequest, slug: str) -> HttpResponse:
         messages, has_more = conversations.history_page(
             thread_id=thread_id, limit=HISTORY_LIMIT, before=before
         )
+    for message in messages:  # the template shows (and pages by) the message's time
+        stamp = message.get("timestamp")
+        message["created_at"] = datetime.fromisoformat(stamp) if stamp else None
     context = {
         "workflow": workflow,
         "messages": messages,

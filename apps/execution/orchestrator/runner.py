@@ -147,8 +147,11 @@ def _graph_input(graph, config, plan, run: RunContext, *, resume: Resume | None,
         state = graph.get_state(config)
         if state.next:
             return None
-        if state.values:
+        results = (state.values or {}).get("node_results") or {}
+        if state.values and (state.values.get("halt") or all(n in results for n in plan.topology.order)):
             return _ALREADY_DONE
+        # No checkpoint, or one that names no next step although nodes are missing (seen after a
+        # SIGKILL mid-superstep): start over; the nodes already logged are replayed (`preset`), not re-run.
     return _FRESH
 
 
