@@ -12,7 +12,7 @@ from tests.support.worker import wait_until
 
 def drop_from_palette(page, display_name, x, y):
     before = page.locator(".node").count()
-    page.get_by_role("button", name=f"Add {display_name}").drag_to(
+    page.get_by_role("button", name=f"Add {display_name}", exact=True).drag_to(
         page.locator("#canvas"), target_position={"x": x, "y": y}
     )
     # The first mutation on a fresh server can be slow on a busy CI machine.
@@ -190,8 +190,8 @@ def test_changes_made_over_rest_appear_live(editor):
 def test_palette_search_filters_and_fit_view_shows_far_nodes(editor):
     page = editor
     page.get_by_label("Search node types").fill("swit")
-    expect(page.get_by_role("button", name="Add Switch")).to_be_visible()
-    expect(page.get_by_role("button", name="Add Code")).to_be_hidden()
+    expect(page.get_by_role("button", name="Add Switch", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Add Code", exact=True)).to_be_hidden()
     WorkflowNodeFactory(
         workflow=page.workflow, node_id="far", component_type="code", position_x=4000, position_y=3000
     )
