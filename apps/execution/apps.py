@@ -37,6 +37,11 @@ class ExecutionConfig(AppConfig):
         on_execution_finished(schedules.schedule_execution_finished)
         on_execution_finished(subworkflows.subworkflow_child_finished)
         on_execution_finished(telegram.telegram_reply_on_finish)
+        from django.db.models.signals import post_migrate
+
+        # Migrate (and a test database flush) creates the beat entry too, so a beat that starts on a
+        # fresh database finds it in its first schedule load instead of waiting for a change.
+        post_migrate.connect(_ensure_tick_entry, sender=self, dispatch_uid="pipelit-schedules-tick-migrate")
         beat_init.connect(_ensure_tick_entry, weak=False, dispatch_uid="pipelit-schedules-tick")
 
 
