@@ -19,7 +19,10 @@ def write(args, result: dict) -> None:
     rec, final = result["rec"], result["final"]
     ended = sum(n for status, n in final.items() if status in ("completed", "failed", "cancelled"))
     stuck = len(rec.accepted) - ended
-    command = f".venv/bin/python bench/load.py --minutes {args.minutes:g} --sockets {args.sockets}"
+    command = (
+        f".venv/bin/python bench/load.py --minutes {args.minutes:g} --sockets {args.sockets}"
+        f" --webhook-rate {args.webhook_rate:g} --chat-rate {args.chat_rate:g}"
+    )
     if args.fault != "none":
         command += f" --fault {args.fault}"
     lines = [
