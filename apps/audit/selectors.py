@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.utils.dateparse import parse_datetime
+
+from pipelit.dates import parse_instant
 
 from .models import AuditEntry
 
@@ -49,7 +50,7 @@ def audit_list(*, params) -> QuerySet[AuditEntry]:
         entries = entries.filter(actor_is_agent=_bool(params["agent"]))
     for param, lookup in (("since", "created_at__gte"), ("until", "created_at__lt")):
         if params.get(param):
-            moment = parse_datetime(params[param])
+            moment = parse_instant(params[param])
             if moment is None:
                 raise BadFilter(f"{param} must be an ISO-8601 date-time.")
             entries = entries.filter(**{lookup: moment})

@@ -1,6 +1,5 @@
 """Chat history of the caller's conversation with a workflow (agents with conversation_memory)."""
 
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -8,6 +7,7 @@ from rest_framework.views import APIView
 
 from apps.workflows.selectors import workflow_get_for_user
 from pipelit.api import UnprocessableEntity
+from pipelit.dates import parse_instant
 
 from .. import conversations
 
@@ -39,10 +39,7 @@ def _limit(raw: str | None) -> int:
 def _before(raw: str | None):
     if not raw:
         return None
-    try:
-        value = parse_datetime(raw)
-    except ValueError:
-        value = None
+    value = parse_instant(raw)
     if value is None:
         raise UnprocessableEntity("before must be an ISO-8601 datetime")
     return value

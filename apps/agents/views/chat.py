@@ -8,11 +8,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods
 from rest_framework import exceptions as drf_exceptions
 
 from apps.workflows.selectors import workflow_get_for_user
+from pipelit.dates import parse_instant
 
 from .. import conversations
 
@@ -30,10 +30,7 @@ def _before(raw: str | None):
     """The `before` cut-off: None when absent, False when unparsable."""
     if not raw:
         return None
-    try:
-        return parse_datetime(raw) or False
-    except ValueError:
-        return False
+    return parse_instant(raw) or False
 
 
 @login_required
