@@ -25,7 +25,8 @@ class AgentsConfig(AppConfig):
 
         from apps.execution.hooks import on_execution_finished
 
-        from .services.execution_hooks import charge_linked_tasks, log_episode
+        from .services.execution_hooks import charge_linked_tasks, forget_agent_loops, log_episode
 
         on_execution_finished(log_episode)
         on_execution_finished(charge_linked_tasks)
+        on_execution_finished(forget_agent_loops)

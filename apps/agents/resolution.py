@@ -253,6 +253,7 @@ _RESOLVERS: dict[str, Callable[[NodeSnapshot], Any]] = {
     "scheduler_tools": _toolkit("apps.agents.tools.ops_tools.scheduler_tools"),
     "workflow_create": _toolkit("apps.agents.tools.workflow_tools.workflow_create_tools"),
     "workflow_discover": _toolkit("apps.agents.tools.workflow_tools.workflow_discover_tools"),
+    "spawn_and_await": _toolkit("apps.agents.tools.spawn_tools.spawn_and_await_tools"),
 }
 
 

@@ -25,6 +25,7 @@ class ToolCallContext:
     execution_id: str
     workflow_slug: str
     node_id: str
+    tool_call_id: str = ""
 
 
 current_call: ContextVar[ToolCallContext | None] = ContextVar("pipelit_tool_call", default=None)
@@ -76,7 +77,9 @@ class ToolRunner:
             return ToolMessage(content=content, tool_call_id=call_id, name=call["name"], status="error")
         self._publish(bound.node_id, "running")
         started = time.perf_counter()
-        token = current_call.set(ToolCallContext(self.execution_id, self.workflow_slug, bound.node_id))
+        token = current_call.set(
+            ToolCallContext(self.execution_id, self.workflow_slug, bound.node_id, tool_call_id=call_id)
+        )
         try:
             content, failed = _invoke(bound.tool, {**call, "id": call_id, "type": "tool_call"})
         finally:

@@ -1,7 +1,9 @@
 """Agent: a tool-calling loop. The model (llm edge) answers or calls tools (tool edges) until done.
 
 Only the final AI message enters the shared state (`_messages`); the whole exchange (tool calls and
-results) goes to the node's ExecutionLog as the `_trace` directive (result metadata).
+results) goes to the node's ExecutionLog as the `_trace` directive (result metadata). An agent with a
+`spawn_and_await` tool runs its loop on the checkpointer (apps.agents.durable_agent) and pauses the
+execution while a child workflow runs, as often as it spawns one.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ def run(ctx) -> dict[str, Any]:
     from langchain_core.messages import HumanMessage, SystemMessage
 
     from apps.agents import conversations as memory
+    from apps.agents import durable_agent
     from apps.agents.tool_calls import ToolRunner
 
     model = attached_model(ctx)
@@ -70,7 +73,23 @@ def run(ctx) -> dict[str, Any]:
     prompt = [SystemMessage(ctx.config["system_prompt"])] if ctx.config.get("system_prompt") else []
     conversation = [*history, HumanMessage(text)]
     asked_at = datetime.now(UTC)
-    answer, produced = _loop(model, runner, prompt, conversation, _max_iterations(ctx.config))
+    if durable_agent.awaits_child(runner):
+        outcome = durable_agent.run_durable(
+            model=model,
+            runner=runner,
+            prompt=prompt,
+            conversation=conversation,
+            max_iterations=_max_iterations(ctx.config),
+            execution_id=str(ctx.execution_id),
+            node_id=ctx.node_id,
+            resume_input=ctx.resume_input,
+        )
+        if isinstance(outcome, durable_agent.Waiting):
+            return _waiting(outcome.child_execution_id)
+        answer, produced = outcome.answer, outcome.produced
+        durable_agent.forget(execution_id=str(ctx.execution_id), node_id=ctx.node_id)
+    else:
+        answer, produced = _loop(model, runner, prompt, conversation, _max_iterations(ctx.config))
     if thread:
         memory.append(thread, user=text, assistant=message_text(answer), asked_at=asked_at)
     final = message_text(answer)
@@ -80,6 +99,18 @@ def run(ctx) -> dict[str, Any]:
         "_messages": [answer],
         "_token_usage": token_usage(produced, model),
         "_trace": runner.annotate(serialize_messages([*prompt, *conversation[len(history) :], *produced])),
+    }
+
+
+def _waiting(child_id: str) -> dict[str, Any]:
+    """Pause the execution until the child finishes (repeatable: the agent may spawn again later)."""
+    return {
+        "_interrupt": {
+            "prompt": f"Waiting for child execution {child_id}",
+            "child_execution_id": child_id,
+            "repeat": True,
+        },
+        "_subworkflow": {"child_execution_id": child_id},
     }
 
 

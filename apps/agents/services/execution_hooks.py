@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from apps.execution.results import NodeStatus
+
 from ..models import Task
 from .episodes import episode_log_for_execution
 from .tasks import task_record_execution_cost
@@ -12,6 +14,19 @@ from .tasks import task_record_execution_cost
 def log_episode(execution) -> None:
     """Every finished execution leaves one memory episode."""
     episode_log_for_execution(execution=execution)
+
+
+def forget_agent_loops(execution) -> None:
+    """An execution that ended while an agent waited on a child (failed, cancelled) leaves that
+    agent's loop checkpoint behind; a finished agent forgets its own."""
+    from apps.agents import durable_agent
+    from apps.execution.models import ExecutionStatus
+
+    if execution.status == ExecutionStatus.COMPLETED:
+        return
+    paused = execution.logs.filter(status=NodeStatus.INTERRUPTED).values_list("node_id", flat=True).distinct()
+    for node_id in paused:
+        durable_agent.forget(execution_id=str(execution.execution_id), node_id=node_id)
 
 
 def charge_linked_tasks(execution) -> None:

@@ -3,7 +3,11 @@
 Component contract (stable): a component pauses by returning `_interrupt` (wait for an answer; a dict
 may carry a `prompt`) or `_delay_seconds` > 0 (resume later by timer). It is run again on resume with
 `ctx.resume_input` set (the answer; None after a timer), and on that run its pause directives are
-ignored, so it always completes.
+ignored, so it always completes -- unless its `_interrupt` dict says `"repeat": true`: then it pauses
+again (an agent waiting for its second child workflow). A node paused N times is resumed N times;
+LangGraph keeps the answers in order, and when the node runs again it is handed each earlier answer
+in turn (replay) before the new one, so a repeating component must recognise an answer it has already
+used (the agent compares child execution ids).
 
 Engine side: the step logs the node `interrupted` (answer) or `waiting` (timer) and calls LangGraph's
 `interrupt(pause)`; the run stops at the end of the superstep with its state in the checkpoint
@@ -36,10 +40,13 @@ class Resume:
     input: Any = None
 
 
-def pause_directive(metadata: dict[str, Any]) -> dict[str, Any] | None:
-    """The pause a component asked for, from its result metadata -> {"reason", "delay_seconds", "prompt"}."""
+def pause_directive(metadata: dict[str, Any], *, resumed: bool = False) -> dict[str, Any] | None:
+    """The pause a component asked for, from its result metadata -> {"reason", "delay_seconds", "prompt"}.
+    On a resumed run only a repeatable `_interrupt` counts (see the module doc)."""
     directives = metadata.get("directives") or {}
     asked = directives.get("_interrupt")
+    if resumed and not (isinstance(asked, dict) and asked.get("repeat")):
+        return None
     if asked:
         prompt = asked.get("prompt") if isinstance(asked, dict) else None
         return {"reason": CONFIRMATION, "delay_seconds": None, "prompt": prompt}

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
+from langgraph.errors import GraphInterrupt
 
 from apps.execution.graph import NodeSnapshot
 from apps.execution.orchestrator.fan_in import liveness
@@ -95,14 +96,20 @@ def _execute(
     """Run the component; a pause it asks for stops the run here (interrupts.py) until resumed."""
     resumed = node.node_id in run.resume_nodes
     answer = await_resume(run.resume_nodes[node.node_id]) if resumed else None
-    update = _attempt(run, node, state, inputs, topology, snapshot_nodes, answer, resumed)
-    pause = update.pop("_pause", None)
-    if pause is None:
-        return update
-    # Raises GraphInterrupt: the run ends `interrupted`. It returns only when a recovered run finds
-    # this pause already answered; then the component runs again with the answer.
-    answer = await_resume(pause)
-    return _attempt(run, node, state, inputs, topology, snapshot_nodes, answer, True)
+    while True:
+        update = _attempt(run, node, state, inputs, topology, snapshot_nodes, answer, resumed)
+        pause = update.pop("_pause", None)
+        if pause is None:
+            return update
+        try:
+            # Raises GraphInterrupt: the run ends `interrupted`. It returns when this pause was already
+            # answered (a recovered run, or a repeating component being replayed): the component then
+            # runs again with that answer.
+            answer = await_resume(pause)
+        except GraphInterrupt:
+            run.report_finished(node.node_id, update["_waiting"])
+            raise
+        resumed = True
 
 
 def _attempt(run, node, state, inputs, topology, snapshot_nodes, resume_input, resumed) -> dict[str, Any]:
@@ -117,13 +124,12 @@ def _attempt(run, node, state, inputs, topology, snapshot_nodes, resume_input, r
         return _fail(
             run, node.node_id, _stamp(NodeResult.failed(message, code, **inv.timing), inv.started_at)
         )
-    pause = None if resumed else pause_directive(inv.metadata)
+    pause = pause_directive(inv.metadata, resumed=resumed)
     if pause is not None:
         status = NodeStatus.WAITING if pause["reason"] == WAIT else NodeStatus.INTERRUPTED
         extra = {"delay_seconds": pause["delay_seconds"], "reason": pause["reason"]}
         waiting = NodeResult(status=status, data=inv.data, metadata={**inv.metadata, **inv.timing, **extra})
-        run.report_finished(node.node_id, _stamp(waiting, inv.started_at))
-        return {"_pause": pause}
+        return {"_pause": pause, "_waiting": _stamp(waiting, inv.started_at)}
     result = _stamp(
         NodeResult(status=NodeStatus.SUCCESS, data=inv.data, metadata={**inv.metadata, **inv.timing}),
         inv.started_at,

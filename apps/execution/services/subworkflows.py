@@ -42,8 +42,11 @@ NOT_FINISHED = "subworkflow_not_finished"
 RETRY = "retry"
 
 
-def child_execution_id(parent_execution_id: str, node_id: str) -> uuid.UUID:
-    return uuid.uuid5(CHILD_NAMESPACE, f"{parent_execution_id}:{node_id}")
+def child_execution_id(parent_execution_id: str, node_id: str, key: str = "") -> uuid.UUID:
+    """The child of (parent, node), or of (parent, node, key) when one node starts several children
+    (an agent's `spawn_and_await` keys each child by its tool call)."""
+    suffix = f":{key}" if key else ""
+    return uuid.uuid5(CHILD_NAMESPACE, f"{parent_execution_id}:{node_id}{suffix}")
 
 
 @contextmanager
@@ -57,13 +60,19 @@ def _thread_connection():
 
 
 def subworkflow_start(
-    *, parent_execution_id: str, node_id: str, target, payload: dict, trigger_node_id: str | None = None
+    *,
+    parent_execution_id: str,
+    node_id: str,
+    target,
+    payload: dict,
+    trigger_node_id: str | None = None,
+    key: str = "",
 ) -> WorkflowExecution:
     """Create (and enqueue) the child execution of this parent node; the existing one if it was created."""
     from .executions import execution_create
 
     with _thread_connection():
-        child_id = child_execution_id(parent_execution_id, node_id)
+        child_id = child_execution_id(parent_execution_id, node_id, key)
         existing = WorkflowExecution.objects.filter(execution_id=child_id).first()
         if existing is not None:
             return existing
@@ -170,12 +179,12 @@ def _workflow_trigger(
     return node
 
 
-def subworkflow_result(*, parent_execution_id: str, node_id: str) -> WorkflowExecution:
+def subworkflow_result(*, parent_execution_id: str, node_id: str, key: str = "") -> WorkflowExecution:
     """The finished child of this parent node; NodeError when it failed, was cancelled or still runs."""
     with _thread_connection():
         child = (
             WorkflowExecution.objects.select_related("workflow")
-            .filter(execution_id=child_execution_id(parent_execution_id, node_id))
+            .filter(execution_id=child_execution_id(parent_execution_id, node_id, key))
             .first()
         )
         if child is None:

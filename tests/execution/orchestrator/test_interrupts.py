@@ -76,3 +76,65 @@ def test_recovering_a_run_that_had_already_finished_runs_nothing_again(step_type
     again = run_snapshot(plain, checkpointer=saver, execution_id="x4", recover=True)
     assert again.status == "completed" and again.final_output == {"output": "joined", "seen": ["a", "b"]}
     assert calls(step_types) == before
+
+
+ACCEPTED: dict[str, list] = {}
+
+
+def _collect(ctx) -> dict:
+    """Asks for `need` answers, pausing again (repeat) until it has them; an answer it already took
+    (the engine replaying earlier pauses) is recognised, as a repeating component must."""
+    taken = ACCEPTED.setdefault(ctx.execution_id, [])
+    if ctx.resume_input is not None and ctx.resume_input not in taken:
+        taken.append(ctx.resume_input)
+    if len(taken) < ctx.config["need"]:
+        return {"_interrupt": {"prompt": f"answer {len(taken) + 1}?", "repeat": True}}
+    return {"output": list(taken)}
+
+
+def test_a_repeating_pause_is_resumed_once_per_answer_and_reported_once_per_pause(step_types):
+    from apps.workflows import registry
+    from apps.workflows.registry import Category, node_type
+
+    node_type("t_collect", display_name="Test collector", category=Category.LOGIC)(_collect)
+    try:
+        saver = InMemorySaver(serde=checkpoints.serde())
+        collector = {
+            "nodes": [
+                {"id": "t", "type": "t_step"},
+                {"id": "a", "type": "t_collect", "config": {"need": 3}},
+                {"id": "j", "type": "t_step", "config": {"value": "after"}},
+            ],
+            "edges": ["t -> a", "a -> j"],
+        }
+        reporters = [InMemoryReporter() for _ in range(4)]
+        outcome = run_snapshot(collector, reporter=reporters[0], checkpointer=saver, execution_id="x9")
+        prompts = [outcome.pause["prompt"]]
+        for answer, reporter in zip(("x", "y", "z"), reporters[1:], strict=True):
+            outcome = run_snapshot(
+                collector,
+                reporter=reporter,
+                checkpointer=saver,
+                execution_id="x9",
+                resume=Resume("a", answer),
+            )
+            prompts.append(outcome.pause["prompt"] if outcome.pause else None)
+    finally:
+        registry.unregister("t_collect")
+        ACCEPTED.pop("x9", None)
+
+    assert outcome.status == "completed", outcome.error
+    assert prompts == ["answer 1?", "answer 2?", "answer 3?", None]
+    assert outcome.node_outputs["a"] == {"output": ["x", "y", "z"]}
+    assert outcome.node_outputs["j"]["output"] == "after"
+    # Each run reports one real pause; the replayed earlier answers are not reported again.
+    interrupted = [r.sequence().count(("interrupted", "a")) for r in reporters]
+    assert interrupted == [1, 1, 1, 0]
+    assert calls(step_types)["t"] == 1 and calls(step_types)["j"] == 1
+
+
+def test_a_resumed_component_without_repeat_never_pauses_again(step_types):
+    saver = InMemorySaver(serde=checkpoints.serde())
+    run_snapshot(graph(ASK), checkpointer=saver, execution_id="x10")
+    done = run_snapshot(graph(ASK), checkpointer=saver, execution_id="x10", resume=Resume("a", "yes"))
+    assert done.status == "completed" and done.pause is None
