@@ -55,6 +55,8 @@ def _port_error(source: NodeLike, src: registry.NodeTypeSpec, target: NodeLike, 
         return f"Source type '{source.component_type}' has no output ports"
     if not tgt.inputs:
         return f"Target type '{target.component_type}' has no input ports"
+    if tgt.fan_in:  # every incoming edge adds one element to the fan-in list, whatever its type
+        return None
     if any(types_compatible(o.data_type, i.data_type) for o in src.outputs for i in tgt.inputs):
         return None
     out, inp = src.outputs[0], tgt.inputs[0]

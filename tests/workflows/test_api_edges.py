@@ -74,6 +74,13 @@ def test_any_accepts_everything(api_client, workflow):
     assert post(api_client, source_node_id="code", target_node_id="agent").status_code == 201
 
 
+def test_a_fan_in_node_takes_any_type_one_element_per_edge(api_client, workflow):
+    # merge's `branches` is ARRAY, yet each edge adds one element: a calculator's number fits.
+    WorkflowNodeFactory(workflow=workflow, node_id="join", component_type="merge")
+    assert post(api_client, source_node_id="calc", target_node_id="join").status_code == 201
+    assert post(api_client, source_node_id="chat", target_node_id="join").status_code == 201
+
+
 def test_edge_into_a_trigger_is_422(api_client, workflow):
     response = post(api_client, source_node_id="code", target_node_id="manual")
     assert response.status_code == 422

@@ -125,6 +125,20 @@ def test_extra_config_is_checked_against_the_type_schema(api_client, workflow):
     assert api_client.post(URL, {"component_type": "switch"}, format="json").status_code == 201
 
 
+def test_an_expression_passes_the_schema_and_is_checked_when_it_runs(api_client, workflow):
+    templated = {"method": "{{ trigger.method }}", "timeout": "{{ trigger.timeout }}"}
+    response = api_client.post(
+        URL, {"component_type": "http_request", "config": {"extra_config": templated}}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    wrong = api_client.post(
+        URL,
+        {"component_type": "http_request", "config": {"extra_config": {"method": "FETCH"}}},
+        format="json",
+    )
+    assert wrong.status_code == 422 and "method" in wrong.json()["detail"][0]["msg"]
+
+
 def test_model_config_takes_the_reference_credential_name(api_client, workflow):
     credential = LLMCredential.objects.create(name="local", api_key="sk-secret")
     body = api_client.post(

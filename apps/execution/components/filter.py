@@ -24,7 +24,16 @@ CONFIG_SCHEMA = {
     display_name="Filter",
     category=Category.LOGIC,
     description="Keep the array items that match all rules.",
-    inputs=[Port("input", DataType.ARRAY, required=True, description="Array of items to filter")],
+    # ANY, not the reference's ARRAY: `field` (and `source_node`) pick the array out of an object, so a
+    # trigger's payload may feed a filter directly.
+    inputs=[
+        Port(
+            "input",
+            DataType.ANY,
+            required=True,
+            description="Array of items to filter, or an object whose `field` holds it",
+        )
+    ],
     outputs=[Port("filtered", DataType.ARRAY, description="Items that matched all rules")],
     config_kind=ConfigKind.BASE,
     config_schema=CONFIG_SCHEMA,

@@ -60,7 +60,13 @@ def extra_config_errors(component_type: str, extra_config: dict) -> list[str]:
     return [
         f"extra_config{''.join(f'.{p}' for p in err.absolute_path)}: {err.message}"
         for err in validator.iter_errors(extra_config)
+        if not _is_template(err.instance)
     ]
+
+
+def _is_template(value: Any) -> bool:
+    """An expression (`{{ trigger.method }}`) is checked once resolved, when the node runs."""
+    return isinstance(value, str) and "{{" in value
 
 
 def config_values(*, component_type: str, data: dict[str, Any]) -> dict[str, Any]:
