@@ -30,3 +30,11 @@ class AgentsConfig(AppConfig):
         on_execution_finished(log_episode)
         on_execution_finished(charge_linked_tasks)
         on_execution_finished(forget_agent_loops)
+
+        from django.db.models.signals import post_save
+
+        from apps.workflows.models import Workflow
+
+        from .workspaces import remove_on_delete
+
+        post_save.connect(remove_on_delete, sender=Workflow, dispatch_uid="agents.workspace_remove")

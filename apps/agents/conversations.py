@@ -8,11 +8,12 @@ reads and deletes the same thread.
 
 from __future__ import annotations
 
-import contextvars
 import threading
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypedDict
+
+from apps.execution.checkpoints import as_root_graph
 
 MEMORY_LOAD_LIMIT = 200  # newest stored turns considered; history_window trims further by tokens
 USER, ASSISTANT = "user", "assistant"
@@ -68,19 +69,13 @@ def _conversation_graph():
         return _graph[1]
 
 
-def _isolated(fn, *args):
-    """Run outside the caller's LangGraph/LangChain context: inside a workflow step the parent graph's
-    config (checkpoint namespace, its checkpointer) would otherwise leak into this graph."""
-    return contextvars.Context().run(fn, *args)
-
-
 def _config(thread_id: str) -> dict:
     return {"configurable": {"thread_id": thread_id}}
 
 
 def _stored(thread_id: str) -> list:
     graph = _conversation_graph()
-    state = _isolated(graph.get_state, _config(thread_id))
+    state = as_root_graph(graph.get_state, _config(thread_id))
     return list((state.values or {}).get("messages") or [])
 
 
@@ -121,7 +116,7 @@ def append_messages(thread_id: str, messages: list[tuple[str, str, datetime]]) -
         for role, text, when in messages
     ]
     graph = _conversation_graph()
-    _isolated(graph.invoke, {"messages": turn}, _config(thread_id))
+    as_root_graph(graph.invoke, {"messages": turn}, _config(thread_id))
 
 
 # --- the chat history API's side --------------------------------------------------------------------------

@@ -18,7 +18,6 @@ apps.execution.orchestrator.interrupts), then reads the child's outcome from the
 
 from __future__ import annotations
 
-import contextvars
 import operator
 from dataclasses import dataclass
 from typing import Annotated, Any, TypedDict
@@ -66,7 +65,7 @@ def run_durable(
     """Start, continue or resume the loop of this agent node; Waiting when it waits for a child."""
     from langgraph.types import Command
 
-    from apps.execution.checkpoints import checkpointer
+    from apps.execution.checkpoints import as_root_graph, checkpointer
 
     graph = _graph(model, runner, prompt, max_iterations, execution_id, node_id).compile(
         checkpointer=checkpointer()
@@ -75,15 +74,15 @@ def run_durable(
     snapshot = graph.get_state(config)
     waiting_for = _waiting_for(snapshot)
     if not snapshot.values:
-        _isolated(graph.invoke, {"conversation": conversation, "produced": [], "model_calls": 0}, config)
+        as_root_graph(graph.invoke, {"conversation": conversation, "produced": [], "model_calls": 0}, config)
     elif waiting_for is not None:
         answered = resume_input.get("child_execution_id") if isinstance(resume_input, dict) else None
         if answered != waiting_for:  # not started by this answer's child: still waiting
             return Waiting(waiting_for)
         resume = {i.id: answered for task in snapshot.tasks for i in task.interrupts}
-        _isolated(graph.invoke, Command(resume=resume), config)
+        as_root_graph(graph.invoke, Command(resume=resume), config)
     elif snapshot.next:  # a run that stopped between steps (worker lost): go on from the checkpoint
-        _isolated(graph.invoke, None, config)
+        as_root_graph(graph.invoke, None, config)
     snapshot = graph.get_state(config)
     waiting_for = _waiting_for(snapshot)
     if waiting_for is not None:
@@ -104,18 +103,6 @@ def _waiting_for(snapshot) -> str | None:
             if isinstance(pending.value, dict) and pending.value.get("child_execution_id"):
                 return str(pending.value["child_execution_id"])
     return None
-
-
-def _isolated(func, *args):
-    """Run the inner graph as a root graph: without this, LangGraph would treat it as a subgraph of
-    the workflow's graph (whose node we are running in) and share that graph's checkpoint."""
-    from langchain_core.runnables.config import var_child_runnable_config
-
-    def call():
-        var_child_runnable_config.set(None)
-        return func(*args)
-
-    return contextvars.copy_context().run(call)
 
 
 def _graph(model, runner, prompt: list, max_iterations: int, execution_id: str, node_id: str):

@@ -30,7 +30,8 @@ def workspace_key(workflow_slug: str) -> tuple[str, int | None]:
     """("workflow-<id>", id) for a stored workflow, else ("slug-<slug>", None) (graphs run from fixtures)."""
     from apps.workflows.models import Workflow
 
-    workflow_id = Workflow.objects.filter(slug=workflow_slug).values_list("pk", flat=True).first()
+    # alive(): a deleted workflow's slug may be taken again, and the newcomer must not get its files.
+    workflow_id = Workflow.objects.alive().filter(slug=workflow_slug).values_list("pk", flat=True).first()
     if workflow_id is not None:
         return f"workflow-{workflow_id}", int(workflow_id)
     return "slug-" + _UNSAFE.sub("_", workflow_slug)[:80], None
@@ -51,6 +52,25 @@ def workspace_for(workflow_slug: str) -> Workspace:
             os.chown(path, uid, uid)
     os.chmod(path, 0o700)
     return Workspace(path=path, uid=uid)
+
+
+def workspace_remove(workflow_id: int) -> None:
+    """Delete a deleted workflow's workspace (best effort: a failure is logged, never raised)."""
+    import logging
+    import shutil
+
+    path = Path(settings.PIPELIT_WORKSPACES_DIR) / f"workflow-{int(workflow_id)}"
+    if path.exists():
+        shutil.rmtree(path, onerror=lambda *args: logging.getLogger(__name__).warning("rmtree %s", args[1]))
+
+
+def remove_on_delete(sender, instance, update_fields=None, **kwargs) -> None:
+    """post_save of Workflow: a soft delete takes the workspace with it once the delete commits."""
+    from django.db import transaction
+
+    if instance.deleted_at is not None and (update_fields is None or "deleted_at" in update_fields):
+        workflow_id = instance.pk
+        transaction.on_commit(lambda: workspace_remove(workflow_id))
 
 
 def hidden_paths() -> tuple[str, ...]:

@@ -61,6 +61,24 @@ def checkpoint_delete(*, thread_id: str) -> None:
     checkpointer().delete_thread(str(thread_id))
 
 
+def as_root_graph(func, *args):
+    """Call `func` (a graph's invoke/get_state) as a root graph from inside a workflow step.
+
+    Without this, LangGraph finds the workflow graph's config in the context and treats the graph as
+    that graph's subgraph (sharing its checkpoint namespace and checkpointer). Other context variables
+    (the tool call, the audit actor) are kept.
+    """
+    import contextvars
+
+    from langchain_core.runnables.config import var_child_runnable_config
+
+    def call():
+        var_child_runnable_config.set(None)
+        return func(*args)
+
+    return contextvars.copy_context().run(call)
+
+
 def backend_name() -> str:
     return "postgres" if settings.IS_POSTGRES else "sqlite"
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
+
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -61,7 +65,15 @@ class WorkflowBatchDeleteView(APIView):
 class NodeTypesView(APIView):
     @_doc("node_type_list", None, 200)
     def get(self, request):
-        return Response({spec.component_type: serialize_node_type(spec) for spec in registry.all_specs()})
+        return HttpResponse(_node_types_json(registry.version()), content_type="application/json")
+
+
+@lru_cache(maxsize=1)
+def _node_types_json(registry_version: int) -> bytes:
+    """The registry as the JSON document GET node-types/ answers, built once per registry version."""
+    del registry_version  # the cache key
+    document = {spec.component_type: serialize_node_type(spec) for spec in registry.all_specs()}
+    return json.dumps(document, separators=(",", ":")).encode()
 
 
 class WorkflowImportView(APIView):

@@ -125,6 +125,11 @@ class UnknownNodeType(KeyError):
 
 
 _REGISTRY: dict[str, NodeTypeSpec] = {}
+_version = 0  # bumped on every change, so derived views (the node-types document) know when to rebuild
+
+
+def version() -> int:
+    return _version
 
 
 def register(spec: NodeTypeSpec) -> NodeTypeSpec:
@@ -136,12 +141,16 @@ def register(spec: NodeTypeSpec) -> NodeTypeSpec:
         and existing.run is not spec.run
     ):
         raise ValueError(f"node type {spec.component_type!r} is registered twice")
+    global _version
     _REGISTRY[spec.component_type] = spec
+    _version += 1
     return spec
 
 
 def unregister(component_type: str) -> None:
+    global _version
     _REGISTRY.pop(component_type, None)
+    _version += 1
 
 
 def node_type(component_type: str, **spec_fields: Any) -> Callable[[Callable[..., dict] | None], Callable]:

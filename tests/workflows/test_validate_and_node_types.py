@@ -85,3 +85,17 @@ def test_node_types_are_keyed_by_component_type(api_client):
     assert body["switch"]["routes"] is True
     assert body["ai_model"]["is_sub_component"] is True
     assert body["trigger_chat"]["inputs"] == []
+
+
+def test_node_types_follow_the_registry_when_it_changes(api_client):
+    from apps.workflows import registry
+    from apps.workflows.registry import Category, node_type
+
+    url = "/api/v1/workflows/node-types/"
+    assert "t_late" not in api_client.get(url).json()
+    node_type("t_late", display_name="Late arrival", category=Category.LOGIC)(lambda ctx: {})
+    try:
+        assert api_client.get(url).json()["t_late"]["label"] == "Late arrival"
+    finally:
+        registry.unregister("t_late")
+    assert "t_late" not in api_client.get(url).json()

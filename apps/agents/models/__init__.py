@@ -1,6 +1,5 @@
 """Models of the agents app, one module per concern."""
 
-from .conversations import ConversationMessage
 from .credentials import (
     Credential,
     CredentialType,
@@ -25,7 +24,6 @@ from .users import ApiKey, Role, User
 
 __all__ = [
     "ApiKey",
-    "ConversationMessage",
     "Credential",
     "Epic",
     "EpicStatus",
