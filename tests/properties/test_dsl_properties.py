@@ -200,3 +200,39 @@ def test_create_writes_the_whole_graph_or_nothing(ids, break_it):
     assert not break_it
     assert workflow.nodes.count() == len(ids) + 1 and workflow.edges.count() == len(ids)
     assert row_counts()[:3] == (before[0] + 1, before[1] + len(ids) + 1, before[2] + len(ids))
+
+
+def _alias_bomb(levels: int) -> str:
+    lines = ["l0: &l0 [" + ", ".join(["lol"] * 10) + "]"]
+    lines += [f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]" for i in range(1, levels)]
+    return (
+        "steps:\n  - id: a\n    type: code\n    snippet: return 1\n    config:\n      extra_data:\n"
+        + "".join(f"        {line}\n" for line in lines)
+    )
+
+
+ALIAS_CHAIN = (
+    "\n".join(["l0: &l0 [a]", *[f"l{i}: &l{i} [*l{i - 1}]" for i in range(1, 1500)]]) + "\nsteps: []\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # ~1 KiB of YAML standing for 10^9 values: measured through the aliases, never expanded.
+        (_alias_bomb(9), "expands to more than 100000 values"),
+        # Nesting past PyYAML's recursion, and a short chain of aliases that nests 1,500 levels deep.
+        ("steps: " + "[" * 2000 + "]" * 2000, "nested more than 100 levels deep"),
+        (ALIAS_CHAIN, "nested more than 100 levels deep"),
+    ],
+)
+def test_alias_bombs_and_deep_nesting_are_refused_up_front(api_client, text, message):
+    _compiled, problems = compile_outcome(text)
+    assert [(p.path, message in p.message) for p in problems] == [("", True)]
+    response = api_client.post("/api/v1/workflows/validate-dsl/", {"dsl": text}, format="json")
+    assert response.status_code == 422 and message in response.json()["detail"]["validation_errors"][0]
+
+
+def test_a_moderate_alias_bomb_under_the_limit_still_compiles():
+    compiled, problems = compile_outcome(_alias_bomb(4))  # 10^4 values: big, but a document may share values
+    assert compiled is not None, problems
