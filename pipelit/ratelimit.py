@@ -1,6 +1,7 @@
 """Per-API-key request limits in Redis: a fixed window counted with one INCR.
 
-`PIPELIT_RATE_LIMIT_REST` and `PIPELIT_RATE_LIMIT_WEBHOOK` read "<requests>/<seconds>". Each key gets
+`PIPELIT_RATE_LIMIT_REST`, `PIPELIT_RATE_LIMIT_WEBHOOK` and `PIPELIT_RATE_LIMIT_INBOUND` read
+"<requests>/<seconds>". Each key gets
 one counter per window (`pipelit:rl:<scope>:<who>:<window start>`), expiring with the window, so
 Redis holds at most one small integer per active key. Over the limit the caller gets 429 with
 `Retry-After` = seconds until the window ends. If Redis cannot be reached the limit fails open (logged):
@@ -9,6 +10,7 @@ refusing every request because the counter store is down would turn a Redis blip
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import time
@@ -102,18 +104,38 @@ class ApiKeyRateThrottle(BaseThrottle):
         return getattr(self, "_retry_after", None)
 
 
-def webhook_rate_refusal(request):
-    """None when the caller (already authenticated onto `request`) is within the webhook limit,
-    else the 429 JsonResponse to send."""
+def rate_refusal(*, scope: str, who: str, limit_text: str | None, what: str):
+    """None when `who` is within the limit, else the 429 JsonResponse (Retry-After, detail) to send."""
     from django.http import JsonResponse
 
-    verdict = hit(
-        scope="webhook", who=caller_identity(request), limit=parse_limit(settings.PIPELIT_RATE_LIMIT_WEBHOOK)
-    )
+    verdict = hit(scope=scope, who=who, limit=parse_limit(limit_text))
     if verdict.allowed:
         return None
-    response = JsonResponse(
-        {"detail": f"Too many webhook calls for this API key; retry in {verdict.retry_after} s."}, status=429
-    )
+    response = JsonResponse({"detail": f"Too many {what}; retry in {verdict.retry_after} s."}, status=429)
     response["Retry-After"] = str(verdict.retry_after)
     return response
+
+
+def webhook_rate_refusal(request):
+    """`PIPELIT_RATE_LIMIT_WEBHOOK` for the caller already authenticated onto `request`."""
+    return rate_refusal(
+        scope="webhook",
+        who=caller_identity(request),
+        limit_text=settings.PIPELIT_RATE_LIMIT_WEBHOOK,
+        what="webhook calls for this API key",
+    )
+
+
+def inbound_rate_refusal(credential):
+    """`PIPELIT_RATE_LIMIT_INBOUND` per gateway credential (the key `/api/v1/inbound/` authenticated).
+
+    Counted by the credential's id plus a digest of its key: a rotated key starts a fresh count, and a
+    test database that reuses ids never inherits an old counter. The key itself never reaches Redis.
+    """
+    digest = hashlib.sha256((credential.api_key or "").encode()).hexdigest()[:12]
+    return rate_refusal(
+        scope="inbound",
+        who=f"gw{credential.pk}-{digest}",
+        limit_text=settings.PIPELIT_RATE_LIMIT_INBOUND,
+        what="inbound messages for this gateway credential",
+    )

@@ -257,6 +257,8 @@ PIPELIT_WEBHOOK_MAX_BYTES = int(os.environ.get("PIPELIT_WEBHOOK_MAX_BYTES", str(
 # "<requests>/<seconds>" per API key in a fixed Redis window; "0" (or empty) turns a limit off.
 PIPELIT_RATE_LIMIT_REST = os.environ.get("PIPELIT_RATE_LIMIT_REST", "1200/60")
 PIPELIT_RATE_LIMIT_WEBHOOK = os.environ.get("PIPELIT_RATE_LIMIT_WEBHOOK", "600/60")
+# Per gateway credential on POST /api/v1/inbound/ (the message gateway's door).
+PIPELIT_RATE_LIMIT_INBOUND = os.environ.get("PIPELIT_RATE_LIMIT_INBOUND", "600/60")
 # Default for workflows that leave `max_concurrent_executions` empty; 0 = unlimited.
 PIPELIT_MAX_CONCURRENT_EXECUTIONS = int(os.environ.get("PIPELIT_MAX_CONCURRENT_EXECUTIONS", "0"))
 # Default for workflows that leave `circuit_failure_threshold` empty; 0 = no circuit breaker.

@@ -114,6 +114,26 @@ def audit_record(
     return entry
 
 
+def audit_change(*, action: str, instance: models.Model, before: dict, detail: str = "") -> AuditEntry | None:
+    """One entry for a write that bypassed model signals (a queryset `.update()`).
+
+    `before` is `instance_summary()` taken before the write, `instance` holds the row after it; only the
+    changed fields are kept (secrets redacted, noise columns dropped). Nothing changed → no entry.
+    """
+    before_out, after_out = summary_diff(before, instance_summary(instance))
+    if not after_out:
+        return None
+    return audit_record(
+        action=action,
+        target_type=instance._meta.model_name,
+        target_id=instance.pk,
+        target_repr=str(instance),
+        before=before_out,
+        after=after_out,
+        detail=detail,
+    )
+
+
 def audit_refusal_defer(*, action: str, target_type: str, target_id: Any, detail: str, workflow_slug=""):
     """A refused action, written when the surrounding (rolled-back) request or block ends."""
     ctx = context.current()

@@ -4,8 +4,8 @@ Whatever door a change came through — REST, the editor, the admin, an agent to
 it ends in `Model.save()` / `delete()`, so one set of receivers sees them all. The actor comes from
 the audit context (request middleware or `acting_as`). Before a change is written the agent
 invariants run (`guards.check`); a refused change raises PermissionDenied and is recorded as refused.
-Queryset `.update()` bypasses signals: the few services that use it for audited state call
-`audit_record` themselves.
+Queryset `.update()` bypasses signals: the few services that use it for audited state (key revocation,
+MFA on/off, identities merged into a memory user) call `audit_change` / `audit_record` themselves.
 """
 
 from __future__ import annotations

@@ -54,7 +54,19 @@ def node_badge_fragment(event: dict) -> str:
     return badge_html(data, node_id=str(data.get("node_id", "")), oob=True)
 
 
+def circuit_banner_fragment(event: dict) -> str:
+    """The editor's circuit-breaker banner, shown or cleared whenever the workflow changes."""
+    from apps.workflows.views.circuit import TEMPLATE, circuit_context
+
+    data = event.get("data") or {}
+    if not isinstance(data.get("circuit"), dict) or not data.get("slug"):
+        return ""
+    context = circuit_context(slug=str(data["slug"]), circuit=data["circuit"])
+    return render_to_string(TEMPLATE, {**context, "oob": True})
+
+
 register_fragment("node_status", node_badge_fragment)
+register_fragment("workflow_updated", circuit_banner_fragment)
 register_fragment("execution_completed", template_fragment("execution/_execution_status.html"))
 register_fragment("execution_failed", template_fragment("execution/_execution_status.html"))
 register_fragment("execution_cancelled", template_fragment("execution/_execution_status.html"))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from apps.workflows.views import editor, mutations, panel, run
+from apps.workflows.views import circuit, editor, mutations, panel, run
 
 app_name = "editor"
 
@@ -18,4 +18,5 @@ urlpatterns = [
     path("workflows/<slug:slug>/editor/edges/", mutations.edge_create, name="edge-create"),
     path("workflows/<slug:slug>/editor/edges/<int:edge_id>/", mutations.edge_delete, name="edge-delete"),
     path("workflows/<slug:slug>/editor/chat/", run.chat_send, name="chat-send"),
+    path("workflows/<slug:slug>/editor/circuit/reset/", circuit.circuit_reset, name="circuit-reset"),
 ]

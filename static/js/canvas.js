@@ -612,7 +612,10 @@ function applyFragments(html) {
     const target = el.id && document.getElementById(el.id);
     if (!target) continue;
     if (swap.startsWith("beforeend")) target.append(...el.childNodes);
-    else target.replaceWith(el);
+    else {
+      target.replaceWith(el);
+      if (window.htmx) window.htmx.process(el); // e.g. the circuit banner's Reset button
+    }
   }
   for (const script of [...eventsBox.querySelectorAll("script[type='application/json']")]) {
     script.remove();

@@ -11,7 +11,7 @@ from django.utils import timezone
 from .. import errors
 from ..models import ApiKey, Role, User
 from .mfa import mfa_enable, mfa_setup
-from .users import api_key_create, user_create_checked
+from .users import api_key_create, api_keys_revoke, user_create_checked
 
 AGENT_KEY_NAME = "agent"
 
@@ -80,7 +80,7 @@ def _tool_key(*, user: User) -> str:
         .order_by("-id")
         .values_list("pk", flat=True)[TOOL_KEYS_KEPT:]
     )
-    ApiKey.objects.filter(pk__in=list(stale)).update(is_active=False)
+    api_keys_revoke(keys=ApiKey.objects.filter(pk__in=list(stale)))
     return issued.raw_key
 
 

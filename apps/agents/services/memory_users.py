@@ -4,6 +4,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from apps.audit.services import audit_record
+
 from ..models import FactScope, MemoryEpisode, MemoryFact, MemoryUser
 
 CANONICAL_PREFIX = {"gateway": "gw", "telegram": "tg", "email": "email"}
@@ -28,25 +30,62 @@ def memory_user_identify(
     if is_new:
         try:
             with transaction.atomic():
-                memory_user = MemoryUser.objects.create(canonical_id=canonical_id)
+                # Created with what this channel says, so the create entry in the audit log is complete.
+                memory_user = MemoryUser.objects.create(
+                    canonical_id=canonical_id,
+                    **_identity_updates(
+                        MemoryUser(),
+                        channel=channel,
+                        external_id=external_id,
+                        display_name=display_name,
+                        email=email,
+                    ),
+                )
         except IntegrityError:  # identified concurrently
             memory_user, is_new = MemoryUser.objects.get(canonical_id=canonical_id), False
     seen = set()
     while memory_user.merged_into_id and memory_user.pk not in seen:
         seen.add(memory_user.pk)
         memory_user = memory_user.merged_into
-    updates = {"total_conversations": F("total_conversations") + 1, "last_seen_at": timezone.now()}
+    identity = _identity_updates(
+        memory_user, channel=channel, external_id=external_id, display_name=display_name, email=email
+    )
+    before = {name: getattr(memory_user, name) for name in identity}
+    updates = {
+        "total_conversations": F("total_conversations") + 1,
+        "last_seen_at": timezone.now(),
+        **identity,
+    }
+    MemoryUser.objects.filter(pk=memory_user.pk).update(**updates)
+    memory_user.refresh_from_db()
+    if identity:
+        # New identity merged into a known user: the queryset update skipped the audit signals.
+        audit_record(
+            action="memoryuser.merge",
+            target_type="memoryuser",
+            target_id=memory_user.pk,
+            target_repr=str(memory_user),
+            before=before,
+            after=identity,
+            detail=f"identity from channel {channel} ({canonical_id})",
+        )
+    return memory_user, is_new
+
+
+def _identity_updates(
+    memory_user: MemoryUser, *, channel: str, external_id: str, display_name: str, email: str
+) -> dict:
+    """The identity fields this sighting adds to or changes on `memory_user` (empty: nothing new)."""
+    updates: dict = {}
     if display_name and display_name != memory_user.display_name:
         updates["display_name"] = display_name
     if email and not memory_user.email:
         updates["email"] = email
     if channel in ("gateway", "telegram") and not memory_user.telegram_id:
         updates["telegram_id"] = str(external_id)
-    if memory_user.external_ids.get(channel) != str(external_id):
-        updates["external_ids"] = {**memory_user.external_ids, channel: str(external_id)}
-    MemoryUser.objects.filter(pk=memory_user.pk).update(**updates)
-    memory_user.refresh_from_db()
-    return memory_user, is_new
+    if (memory_user.external_ids or {}).get(channel) != str(external_id):
+        updates["external_ids"] = {**(memory_user.external_ids or {}), channel: str(external_id)}
+    return updates
 
 
 def memory_user_context(*, memory_user: MemoryUser, is_new: bool = False, history: int = 5) -> dict:

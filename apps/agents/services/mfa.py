@@ -6,6 +6,7 @@ import pyotp
 from django.db import transaction
 from django.utils import timezone
 
+from apps.audit.services import audit_change, instance_summary
 from pipelit import crypto
 
 from .. import errors
@@ -79,8 +80,11 @@ def mfa_enable(*, user: User, code: str) -> User:
         raise errors.AgentsError("Call MFA setup first.")
     if not mfa_check_code(user=user, code=code):
         raise errors.InvalidTotpCode("Invalid TOTP code.")
-    User.objects.filter(pk=user.pk).update(mfa_enabled=True)
-    user.refresh_from_db()
+    with transaction.atomic():
+        before = instance_summary(User.objects.get(pk=user.pk))
+        User.objects.filter(pk=user.pk).update(mfa_enabled=True)
+        user.refresh_from_db()
+        audit_change(action="user.mfa_enable", instance=user, before=before)
     return user
 
 
@@ -89,12 +93,17 @@ def mfa_disable(*, user: User, code: str) -> User:
         raise errors.AgentsError("MFA is not enabled.")
     if not mfa_check_code(user=user, code=code):
         raise errors.InvalidTotpCode("Invalid TOTP code.")
-    return mfa_reset(user=user)
+    return _mfa_off(user=user, action="user.mfa_disable")
+
+
+def mfa_reset(*, user: User) -> User:
+    """Turn MFA off without a code; the adapter decides who may (loopback only)."""
+    return _mfa_off(user=user, action="user.mfa_reset")
 
 
 @transaction.atomic
-def mfa_reset(*, user: User) -> User:
-    """Turn MFA off without a code; the adapter decides who may (loopback only)."""
+def _mfa_off(*, user: User, action: str) -> User:
+    before = instance_summary(User.objects.get(pk=user.pk))
     User.objects.filter(pk=user.pk).update(
         mfa_enabled=False,
         totp_secret_encrypted="",
@@ -104,6 +113,7 @@ def mfa_reset(*, user: User) -> User:
         mfa_last_used_step=None,
     )
     user.refresh_from_db()
+    audit_change(action=action, instance=user, before=before)
     return user
 
 

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.audit.services import audit_change, instance_summary
+
 from .. import errors
 from ..models import ApiKey, Role, User
 from ..models.users import KEY_PREFIX_LEN, generate_raw_key, hash_key
@@ -60,8 +62,26 @@ def api_key_create(*, user: User, name: str = "default", expires_at: datetime | 
     return IssuedKey(api_key=api_key, raw_key=raw_key)
 
 
+@transaction.atomic
+def api_keys_revoke(*, keys) -> int:
+    """Deactivate the still-active keys among `keys` (a queryset); one `apikey.revoke` audit entry each.
+
+    A queryset update skips the model signals the audit log listens to, so the entries are written here.
+    """
+    revoked = list(keys.filter(is_active=True).select_for_update().order_by("pk"))
+    if not revoked:
+        return 0
+    ApiKey.objects.filter(pk__in=[key.pk for key in revoked]).update(is_active=False)
+    for key in revoked:
+        before = instance_summary(key)
+        key.is_active = False
+        audit_change(action="apikey.revoke", instance=key, before=before)
+    return len(revoked)
+
+
 def api_key_revoke(*, api_key: ApiKey) -> None:
-    ApiKey.objects.filter(pk=api_key.pk).update(is_active=False)
+    api_keys_revoke(keys=ApiKey.objects.filter(pk=api_key.pk))
+    api_key.is_active = False
 
 
 @transaction.atomic

@@ -73,15 +73,20 @@ def create_agent_user_tools(tool_context: ToolContext) -> list:
     @json_tool
     def create_agent_user(purpose: str = "") -> dict:
         from apps.agents.services.agents import agent_user_ensure
+        from apps.audit.context import acting_as
 
         if tool_context.workflow is None:
             raise ToolRefused("this tool needs a saved workflow")
-        user, raw_key, existed = agent_user_ensure(
-            owner=tool_context.owner,
-            workflow=tool_context.workflow,
-            agent_node_id=tool_context.agent_node_id,
-            purpose=purpose or "Self-modification agent",
-        )
+        # The tool acts for the workflow's owner: the account, its TOTP and key changes are theirs.
+        with acting_as(
+            user=tool_context.owner, workflow=tool_context.workflow, request_id=tool_context.execution_id
+        ):
+            user, raw_key, existed = agent_user_ensure(
+                owner=tool_context.owner,
+                workflow=tool_context.workflow,
+                agent_node_id=tool_context.agent_node_id,
+                purpose=purpose or "Self-modification agent",
+            )
         return {
             "success": True,
             "username": user.username,

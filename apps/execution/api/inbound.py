@@ -5,7 +5,8 @@ body names the route and the message:
     {"route": {"workflow_slug": "...", "trigger_node_id": "..."}, "text": "...", "chat_id": ...,
      "user_id": ..., "files": [...], "payload": {...}}
 The route must point at a trigger_chat or trigger_telegram node; the sender must be on the credential's
-allow list when it has one. Answers 202 with the execution id.
+allow list when it has one. Answers 202 with the execution id; 429 beyond `PIPELIT_RATE_LIMIT_INBOUND`
+per credential.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from apps.workflows.models import Workflow
 from pipelit.api import Conflict
+from pipelit.ratelimit import inbound_rate_refusal
 
 from ..services.executions import execution_create
 from ..services.protection import ConcurrencyLimited, throttled_response
@@ -69,6 +71,9 @@ def inbound(request):
     credential = gateway_credential_for(request.META.get("HTTP_AUTHORIZATION", ""))
     if credential is None:
         return _error("Invalid or missing gateway key", 401)
+    refusal = inbound_rate_refusal(credential)  # before any parsing or lookup: a flood stays cheap
+    if refusal is not None:
+        return refusal
     try:
         body = json.loads(request.body or b"{}")
     except (ValueError, UnicodeDecodeError) as exc:

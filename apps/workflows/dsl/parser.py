@@ -9,6 +9,10 @@ import yaml
 from apps.workflows.dsl.errors import Problems
 
 MAX_DSL_BYTES = 256 * 1024
+# Aliases let a few hundred bytes of YAML stand for millions of values ("billion laughs"); deep nesting
+# exhausts the stack. Both are refused before the compiler or a JSON encoder walks the document.
+MAX_DSL_VALUES = 100_000
+MAX_DSL_DEPTH = 100
 
 CREATE_KEYS = {"name", "description", "tags", "slug", "trigger", "triggers", "model", "steps", "edges"}
 FORK_KEYS = {"based_on", "name", "description", "tags", "slug", "model", "patches"}
@@ -29,6 +33,13 @@ def parse(text: str, problems: Problems) -> dict[str, Any] | None:
         reason = getattr(exc, "problem", None) or str(exc)
         problems.add("", f"Invalid YAML{where}: {reason}")
         return None
+    except RecursionError:  # PyYAML composes nested collections recursively
+        problems.add("", f"The DSL document is nested more than {MAX_DSL_DEPTH} levels deep.")
+        return None
+    refusal = _size_refusal(document)
+    if refusal:
+        problems.add("", refusal)
+        return None
     if not isinstance(document, dict):
         problems.add("", f"The DSL document must be a mapping, not {type_name(document)}.")
         return None
@@ -40,6 +51,49 @@ def parse(text: str, problems: Problems) -> dict[str, Any] | None:
                 str(key), f"Unknown top-level key in {mode} mode; allowed: {', '.join(sorted(allowed))}."
             )
     return document
+
+
+class _TooBig(Exception):
+    pass
+
+
+def _size_refusal(document: Any) -> str:
+    """Why the loaded document is too big or too deep once aliases are expanded, or "".
+
+    (values, height) are memoized per object, so a shared (aliased) value is measured once however often
+    it appears; a value that contains itself counts once here and is refused later as not JSON.
+    """
+    measured: dict[int, tuple[int, int]] = {}
+    too_deep = f"The DSL document is nested more than {MAX_DSL_DEPTH} levels deep."
+
+    def measure(value: Any) -> tuple[int, int]:
+        if not isinstance(value, dict | list):
+            return 1, 0
+        key = id(value)
+        if key in measured:
+            return measured[key]
+        measured[key] = (1, 0)  # in progress: a cycle counts once
+        items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+        count, height = 1, 0
+        for item in items:
+            item_count, item_height = measure(item)
+            count, height = count + item_count, max(height, item_height + 1)
+        if count > MAX_DSL_VALUES:
+            raise _TooBig(
+                f"The DSL document expands to more than {MAX_DSL_VALUES} values (YAML aliases repeat them)."
+            )
+        if height > MAX_DSL_DEPTH:
+            raise _TooBig(too_deep)
+        measured[key] = (count, height)
+        return count, height
+
+    try:
+        measure(document)
+    except _TooBig as exc:
+        return str(exc)
+    except RecursionError:
+        return too_deep
+    return ""
 
 
 def type_name(value: Any) -> str:

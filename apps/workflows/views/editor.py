@@ -12,7 +12,8 @@ from django.views.decorators.http import require_GET
 
 from apps.workflows import canvas, selectors
 from apps.workflows.canvas_html import edge_html, node_html
-from apps.workflows.serializers import serialize_node
+from apps.workflows.serializers import serialize_circuit, serialize_node
+from apps.workflows.views.circuit import circuit_context
 from apps.workflows.views.common import workflow_for
 from apps.workflows.views.run import chat_trigger_of, run_available
 
@@ -58,6 +59,7 @@ def editor_page(request: HttpRequest, slug: str) -> HttpResponse:
         chat_trigger=chat_trigger_of(context["nodes"]),
         run_available=run_available(),
         node_width=canvas.NODE_WIDTH,
+        **circuit_context(slug=workflow.slug, circuit=serialize_circuit(workflow)),
     )
     return render(request, "workflows/editor/page.html", context)
 

@@ -67,3 +67,27 @@ def test_senders_outside_the_allow_list_are_403(client, workflow):
     gateway(allowed_user_ids="1,2")
     assert post(client, body(workflow, user_id=7)).status_code == 403
     assert post(client, body(workflow, user_id=2)).status_code == 202
+
+
+def test_inbound_is_limited_per_gateway_credential_with_429_retry_after_and_detail(
+    client, workflow, settings
+):
+    import uuid
+
+    settings.PIPELIT_RATE_LIMIT_INBOUND = "2/3600"
+    model = apps.get_model("agents", "GatewayCredential")
+    # Fresh keys: counters live in Redis for the window and the test database reuses credential ids.
+    first, second = uuid.uuid4().hex, uuid.uuid4().hex
+    model.objects.create(name="gw-a", api_key=first)
+    model.objects.create(name="gw-b", api_key=second)
+    codes = [post(client, body(workflow), key=first).status_code for _ in range(3)]
+    assert codes == [202, 202, 429]
+    refused = post(client, body(workflow), key=first)
+    assert refused.status_code == 429 and 1 <= int(refused["Retry-After"]) <= 3600
+    assert refused.json()["detail"].startswith("Too many inbound messages for this gateway credential")
+    assert WorkflowExecution.objects.count() == 2  # refusals start nothing
+    assert post(client, body(workflow), key=second).status_code == 202  # its own budget
+    # A bad key is refused as 401 before it is counted; "off" disables the limit.
+    assert post(client, body(workflow), key="nope").status_code == 401
+    settings.PIPELIT_RATE_LIMIT_INBOUND = "off"
+    assert post(client, body(workflow), key=first).status_code == 202
