@@ -61,6 +61,7 @@ class ToolRunner:
         self.workflow_slug = workflow_slug
         self.channels = [f"workflow:{workflow_slug}", f"execution:{execution_id}"]
         self.records: dict[str, ToolCallRecord] = {}
+        self._actor: tuple | None = None  # (owner, workflow), () when the run has no saved workflow
 
     @property
     def tools(self) -> list:
@@ -81,7 +82,8 @@ class ToolRunner:
             ToolCallContext(self.execution_id, self.workflow_slug, bound.node_id, tool_call_id=call_id)
         )
         try:
-            content, failed = _invoke(bound.tool, {**call, "id": call_id, "type": "tool_call"})
+            with self._acting():
+                content, failed = _invoke(bound.tool, {**call, "id": call_id, "type": "tool_call"})
         finally:
             current_call.reset(token)
         duration_ms = round((time.perf_counter() - started) * 1000, 3)
@@ -98,6 +100,20 @@ class ToolRunner:
             status="error" if failed else "success",
         )
 
+    def _acting(self):
+        """Audit what the tool writes as the workflow's owner, inside this workflow (the agent
+        invariants then apply), with the execution id as the request id."""
+        import contextlib
+
+        from apps.audit.context import acting_as
+
+        if self._actor is None:
+            self._actor = _actor_of(self.execution_id)
+        if not self._actor:
+            return contextlib.nullcontext()
+        owner, workflow = self._actor
+        return acting_as(user=owner, workflow=workflow, request_id=self.execution_id)
+
     def annotate(self, trace: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Add node_id, status and duration_ms to the trace's tool results."""
         for item in trace:
@@ -109,6 +125,23 @@ class ToolRunner:
     def _publish(self, node_id: str, status: str, **extra: Any) -> None:
         data = {"execution_id": self.execution_id, "node_id": node_id, "status": status, **extra}
         events.broadcast_many(self.channels, "node_status", data)
+
+
+def _actor_of(execution_id: str) -> tuple:
+    import uuid
+
+    from apps.execution.models import WorkflowExecution
+
+    try:
+        execution_uuid = uuid.UUID(str(execution_id))
+    except ValueError:
+        return ()
+    execution = (
+        WorkflowExecution.objects.select_related("workflow__owner")
+        .filter(execution_id=execution_uuid)
+        .first()
+    )
+    return (execution.workflow.owner, execution.workflow) if execution is not None else ()
 
 
 def _invoke(tool, call: dict[str, Any]) -> tuple[str, bool]:

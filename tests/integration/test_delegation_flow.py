@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from apps.agents.models import Epic, Task
+from apps.audit.models import AuditEntry
 from apps.execution.models import ExecutionLog, WorkflowExecution
 from tests.conftest import client_for
 from tests.execution.builders import build_workflow
@@ -180,6 +181,11 @@ def test_an_agent_runs_an_epic_through_dsl_and_spawn_and_await_on_a_single_worke
         assert (task.actual_tokens, task.actual_usd) == (child.total_tokens, child.total_cost_usd)
     assert epic.spent_tokens == sum(c.total_tokens for c in children) == 42 + 53
     assert epic.spent_usd == sum((c.total_cost_usd for c in children), Decimal(0)) > 0
+    # Every write the tools made is in the audit log as the owner's, through the agent door.
+    entries = AuditEntry.objects.filter(request_id=str(parent.execution_id))
+    actions = set(entries.values_list("action", flat=True))
+    assert {"epic.create", "task.create", "task.update", "workflow.create"} <= actions, actions
+    assert set(entries.values_list("actor_username", "source")) == {("delegator", "agent")}
 
 
 def test_a_failing_child_answers_the_agent_with_its_error_and_the_agent_goes_on(
