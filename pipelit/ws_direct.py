@@ -42,7 +42,16 @@ def direct_writer(send) -> Callable[[dict, str], bool] | None:
         prepared = message.get(PREPARED)
         if prepared is None:
             prepared = message[PREPARED] = protocol.factory.prepareMessage(text.encode())
-        protocol.sendPreparedMessage(prepared)
+        if protocol._perMessageCompress is None and not protocol.send_queue:
+            # What autobahn's sendPreparedMessage -> sendData does for an uncompressed socket with
+            # nothing queued, minus its debug log call, whose arguments (colourised with click) are
+            # built even when debug is off and cost more than the write itself.
+            protocol.transport.write(prepared.payloadHybi)
+            protocol.trafficStats.outgoingOctetsWireLevel += len(prepared.payloadHybi)
+            if protocol.logOctets:
+                protocol.logTxOctets(prepared.payloadHybi, False)
+        else:
+            protocol.sendPreparedMessage(prepared)
         return True
 
     return write
