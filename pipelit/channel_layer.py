@@ -68,6 +68,10 @@ class _FanoutLoopLayer(RedisPubSubLoopLayer):
     def remove_sink(self, channel: str) -> None:
         self.sinks.pop(channel, None)
 
+    async def flush(self):
+        self.sinks = {}
+        await super().flush()
+
 
 class FanoutPubSubChannelLayer(RedisPubSubChannelLayer):
     """`channels_redis.pubsub.RedisPubSubChannelLayer` plus `add_sink`/`remove_sink`."""
