@@ -2,7 +2,7 @@
 
 import asyncio
 
-from asgiref.sync import async_to_sync
+import pytest
 from channels.layers import get_channel_layer
 
 from pipelit.channel_layer import FanoutPubSubChannelLayer
@@ -12,7 +12,8 @@ def test_the_configured_layer_offers_local_sinks():
     assert isinstance(get_channel_layer(), FanoutPubSubChannelLayer)
 
 
-def test_sinks_get_every_group_message_in_order_and_queue_members_still_receive():
+@pytest.mark.asyncio
+async def test_sinks_get_every_group_message_in_order_and_queue_members_still_receive():
     layer = get_channel_layer()
 
     async def scenario():
@@ -35,7 +36,7 @@ def test_sinks_get_every_group_message_in_order_and_queue_members_still_receive(
             await layer.group_discard("pipelit.test.fanout", name)
         return seen[first], seen[second], from_queue, late
 
-    first, second, from_queue, late = async_to_sync(scenario)()
+    first, second, from_queue, late = await scenario()
     assert [m["n"] for m in first] == list(range(50))
     assert [m["n"] for m in second] == list(range(51))  # still a sink when 50 went out
     assert all(a is b for a, b in zip(first, second[:50], strict=True))  # unpacked once per process
@@ -43,7 +44,8 @@ def test_sinks_get_every_group_message_in_order_and_queue_members_still_receive(
     assert late["n"] == 50
 
 
-def test_a_failing_sink_does_not_stop_the_others():
+@pytest.mark.asyncio
+async def test_a_failing_sink_does_not_stop_the_others():
     layer = get_channel_layer()
 
     async def scenario():
@@ -68,4 +70,4 @@ def test_a_failing_sink_does_not_stop_the_others():
             await layer.group_discard("pipelit.test.broken", name)
         return received
 
-    assert [m["n"] for m in async_to_sync(scenario)()] == [1, 2]
+    assert [m["n"] for m in await scenario()] == [1, 2]
