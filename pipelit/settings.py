@@ -154,7 +154,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 # two stacks on one Redis (e.g. `make run` on /0 and the tests on /9) never see each other's events.
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "BACKEND": "pipelit.channel_layer.FanoutPubSubChannelLayer",
         "CONFIG": {"hosts": [REDIS_URL], "prefix": f"pipelit{urlparse(REDIS_URL).path or '/0'}"},
     }
 }

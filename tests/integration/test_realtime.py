@@ -137,3 +137,50 @@ def test_two_daphne_instances_share_events_through_redis(asgi_server, alice, cel
             socket.close()
     finally:
         second.process.stop()
+
+
+def test_back_to_back_runs_reach_every_socket_complete_and_in_order(asgi_server, alice, celery_worker):
+    """Events are written to the sockets straight from the layer's reader (pipelit.channel_layer):
+    per execution the order is the worker's, nothing is lost, and a socket that subscribes while
+    events flow hears "subscribed" before any of them."""
+    workflow = code_chain(owner=alice.user, count=2)
+    channel = f"workflow:{workflow.slug}"
+    sockets = [Socket(asgi_server.ws_url, alice.raw_key) for _ in range(3)]
+    for socket in sockets:
+        assert socket.subscribe(channel)["type"] == "subscribed"
+    headers = {"Authorization": f"Bearer {alice.raw_key}"}
+    runs = [
+        httpx.post(
+            f"{asgi_server.url}/api/v1/workflows/{workflow.slug}/execute/",
+            json={},
+            headers=headers,
+            timeout=10,
+        ).json()["execution_id"]
+        for _ in range(3)
+    ]
+    late = Socket(asgi_server.ws_url, alice.raw_key)
+    assert late.subscribe(channel) == {"type": "subscribed", "channel": channel}
+    expected = ["execution_started", *["node_status"] * 6, "execution_completed"]
+    nodes = [(n, s) for n in ("trigger", "code_1", "code_2") for s in ("running", "success")]
+    for socket in sockets:
+        events = socket.events_until(completed_all(runs), timeout=60)
+        for execution_id in runs:
+            mine = [e for e in events if e.get("execution_id") == execution_id]
+            assert [e["type"] for e in mine] == expected
+            assert [
+                (e["data"]["node_id"], e["data"]["status"]) for e in mine if e["type"] == "node_status"
+            ] == nodes
+        socket.close()
+    late.close()
+
+
+def completed_all(execution_ids):
+    """A predicate for `events_until` that holds once every execution has completed."""
+    pending = set(execution_ids)
+
+    def check(event):
+        if event["type"] == "execution_completed":
+            pending.discard(event["execution_id"])
+        return not pending
+
+    return check

@@ -10,7 +10,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from pipelit import events
+from pipelit import events, ws_direct
 
 POLICY_VIOLATION = 1008
 MAX_SUBSCRIPTIONS = 200
@@ -27,11 +27,20 @@ class ApiSocketConsumer(AsyncWebsocketConsumer):
         self.channels_joined: dict[str, str] = {}
         self.last_seen = time.monotonic()
         self.heartbeat = asyncio.create_task(self._heartbeat())
+        # Events skip this consumer's queue and dispatch when the server is daphne and the layer
+        # offers a local sink: the layer's reader writes each event's pre-built frame straight to
+        # the socket (see pipelit.channel_layer and pipelit.ws_direct). Otherwise `pipelit_event`.
+        self.write_direct = ws_direct.direct_writer(self.base_send)
+        self.held: list | None = None  # events that arrive while a subscribe is being answered
+        if self.write_direct is not None and _has_sinks(self.channel_layer):
+            self.channel_layer.add_sink(self.channel_name, self._deliver)
 
     async def disconnect(self, code):
         task = getattr(self, "heartbeat", None)
         if task:
             task.cancel()
+        if getattr(self, "write_direct", None) is not None and _has_sinks(self.channel_layer):
+            self.channel_layer.remove_sink(self.channel_name)
         for group in getattr(self, "channels_joined", {}).values():
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -69,9 +78,16 @@ class ApiSocketConsumer(AsyncWebsocketConsumer):
             await self._send({"type": "error", "channel": channel, "message": reason})
             return
         group = events.group_for(channel)
-        await self.channel_layer.group_add(group, self.channel_name)
-        self.channels_joined[channel] = group
-        await self._send({"type": "subscribed", "channel": channel})
+        # "subscribed" goes out before any event of the new group, as on the queue path.
+        self.held = []
+        try:
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.channels_joined[channel] = group
+            await self._send({"type": "subscribed", "channel": channel})
+        finally:
+            held, self.held = self.held, None
+            for message in held:
+                self._deliver(message)
 
     async def _unsubscribe(self, channel):
         group = self.channels_joined.pop(channel, None) if isinstance(channel, str) else None
@@ -79,10 +95,18 @@ class ApiSocketConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
         await self._send({"type": "unsubscribed", "channel": channel})
 
+    def _deliver(self, message: dict) -> None:
+        """The layer's local sink: called on the reader for every group message, in arrival order."""
+        if message.get("type") != events.MESSAGE_TYPE:
+            return
+        if self.held is not None:
+            self.held.append(message)
+            return
+        self.write_direct(message, _text(message))
+
     async def pipelit_event(self, message):
-        """Group message from events.broadcast: forward as it comes, no batching, no sleeping."""
-        text = message.get("text")
-        await self.send(text_data=text if text is not None else json.dumps(message["event"], default=str))
+        """Group message from events.broadcast when no local sink is registered: forward as it comes."""
+        await self.send(text_data=_text(message))
 
     async def _send(self, payload: dict):
         await self.send(text_data=json.dumps(payload))
@@ -106,3 +130,15 @@ class ApiSocketConsumer(AsyncWebsocketConsumer):
                     await self._send({"type": "ping"})
         except asyncio.CancelledError:
             pass
+
+
+def _text(message: dict) -> str:
+    text = message.get("text")  # events.broadcast serialises each event once, at the source
+    return text if text is not None else json.dumps(message["event"], default=str)
+
+
+def _has_sinks(layer) -> bool:
+    try:
+        return callable(layer.add_sink)
+    except AttributeError:
+        return False

@@ -1,0 +1,73 @@
+"""pipelit.channel_layer: group messages reach local sinks once unpacked, in order; queues still work."""
+
+import asyncio
+
+import pytest
+from channels.layers import get_channel_layer
+
+from pipelit.channel_layer import FanoutPubSubChannelLayer
+
+
+def test_the_configured_layer_offers_local_sinks():
+    assert isinstance(get_channel_layer(), FanoutPubSubChannelLayer)
+
+
+@pytest.mark.asyncio
+async def test_sinks_get_every_group_message_in_order_and_queue_members_still_receive():
+    layer = get_channel_layer()
+
+    async def scenario():
+        first, second, queued = [await layer.new_channel() for _ in range(3)]
+        seen = {first: [], second: []}
+        layer.add_sink(first, seen[first].append)
+        layer.add_sink(second, seen[second].append)
+        for name in (first, second, queued):
+            await layer.group_add("pipelit.test.fanout", name)
+        for i in range(50):
+            await layer.group_send("pipelit.test.fanout", {"type": "pipelit.event", "n": i})
+        from_queue = [await asyncio.wait_for(layer.receive(queued), 5) for _ in range(50)]
+        deadline = asyncio.get_running_loop().time() + 5
+        while len(seen[second]) < 50 and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)
+        layer.remove_sink(first)
+        await layer.group_send("pipelit.test.fanout", {"type": "pipelit.event", "n": 50})
+        late = await asyncio.wait_for(layer.receive(first), 5)  # back on the queue path
+        for name in (first, second, queued):
+            await layer.group_discard("pipelit.test.fanout", name)
+        return seen[first], seen[second], from_queue, late
+
+    first, second, from_queue, late = await scenario()
+    assert [m["n"] for m in first] == list(range(50))
+    assert [m["n"] for m in second] == list(range(51))  # still a sink when 50 went out
+    assert all(a is b for a, b in zip(first, second[:50], strict=True))  # unpacked once per process
+    assert [m["n"] for m in from_queue] == list(range(50))
+    assert late["n"] == 50
+
+
+@pytest.mark.asyncio
+async def test_a_failing_sink_does_not_stop_the_others():
+    layer = get_channel_layer()
+
+    async def scenario():
+        broken, healthy = await layer.new_channel(), await layer.new_channel()
+        received = []
+
+        def explode(message):
+            raise RuntimeError("socket went away")
+
+        layer.add_sink(broken, explode)
+        layer.add_sink(healthy, received.append)
+        for name in (broken, healthy):
+            await layer.group_add("pipelit.test.broken", name)
+        await layer.group_send("pipelit.test.broken", {"type": "pipelit.event", "n": 1})
+        await layer.group_send("pipelit.test.broken", {"type": "pipelit.event", "n": 2})
+        for _ in range(500):
+            if len(received) == 2:
+                break
+            await asyncio.sleep(0.01)
+        for name in (broken, healthy):
+            layer.remove_sink(name)
+            await layer.group_discard("pipelit.test.broken", name)
+        return received
+
+    assert [m["n"] for m in await scenario()] == [1, 2]
