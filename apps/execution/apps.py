@@ -33,7 +33,7 @@ class ExecutionConfig(AppConfig):
         from .hooks import on_execution_finished
         from .services import protection, schedules, subworkflows, telegram
 
-        on_execution_finished(protection.circuit_on_finish)
+        on_execution_finished(protection.circuit_on_finish, inline=True)
         on_execution_finished(schedules.schedule_execution_finished)
         on_execution_finished(subworkflows.subworkflow_child_finished)
         on_execution_finished(telegram.telegram_reply_on_finish)

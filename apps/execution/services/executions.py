@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from decimal import Decimal
@@ -107,7 +108,7 @@ def _claim(execution_id: str, owner: str) -> WorkflowExecution | None:
     )
     if not claimed:
         return None
-    return WorkflowExecution.objects.select_related("workflow").get(execution_id=execution_id)
+    return WorkflowExecution.objects.select_related("workflow", "trigger_node").get(execution_id=execution_id)
 
 
 def _claim_redelivered(execution_id: str, owner: str) -> WorkflowExecution | None:
@@ -238,9 +239,13 @@ def execution_finalize(*, execution: WorkflowExecution, outcome) -> WorkflowExec
         **fields
     )
     cancel_flags.clear(execution.execution_id)
-    execution.refresh_from_db()
-    if updated:
-        execution_finished(execution=execution)
+    if not updated:  # cancelled meanwhile: the row holds the final status, not `fields`
+        execution.refresh_from_db()
+        return execution
+    for name, value in fields.items():  # what the UPDATE wrote; no second read of the row
+        setattr(execution, name, value)
+    execution.final_output = json.loads(json.dumps(fields["final_output"]))  # as the JSON column reads
+    execution_finished(execution=execution)
     return execution
 
 
@@ -255,12 +260,44 @@ def _forget_checkpoints(execution: WorkflowExecution) -> None:
 
 
 def execution_finished(*, execution: WorkflowExecution) -> None:
-    """After a run reached its final status (committed): tell the listeners; a failure starts the
-    workflow's error handler (services/error_handlers.py)."""
+    """After a run reached its final status (committed): the inline finish hooks, tell the listeners,
+    then hand the follow-up work (the other finish hooks, the error handler) to its own task, so that
+    a waiting caller gets its answer and the worker its next run without waiting for them."""
+    run_finish_hooks(execution, inline=True)
+    _broadcast_finish(execution)
+    execution_id = str(execution.execution_id)
+    transaction.on_commit(lambda: _send_after_finish(execution_id, execution))
+
+
+def _send_after_finish(execution_id: str, execution: WorkflowExecution) -> None:
+    from ..tasks import execution_after_finish_task
+
+    try:
+        execution_after_finish_task.delay(execution_id)
+    except (KombuOperationalError, RedisError, OSError) as exc:  # no broker: do it here, now
+        logger.warning(
+            "execution %s: could not enqueue its finish hooks (%s); running them", execution_id, exc
+        )
+        _after_finish(execution)
+
+
+def execution_after_finish(*, execution_id: str) -> None:
+    """The finish hooks (apps/execution/hooks.py) of a finished run and, when it failed, its workflow's
+    error handler (services/error_handlers.py). Run by the `pipelit.execution_after_finish` task."""
+    execution = (
+        WorkflowExecution.objects.select_related("workflow", "trigger_node")
+        .filter(execution_id=execution_id)
+        .first()
+    )
+    if execution is None or execution.status in ACTIVE_STATUSES:
+        return
+    _after_finish(execution)
+
+
+def _after_finish(execution: WorkflowExecution) -> None:
     from .error_handlers import error_handler_fire
 
-    _broadcast_finish(execution)
-    run_finish_hooks(execution)
+    run_finish_hooks(execution, inline=False)
     if execution.status == ExecutionStatus.FAILED:
         try:
             error_handler_fire(execution=execution)
