@@ -133,6 +133,6 @@ def test_the_handler_starts_from_the_after_finish_task_not_from_the_run(
     with django_capture_on_commit_callbacks(execute=True):
         assert _execution_run(execution_id=str(execution.execution_id)).status == "failed"
     assert sent == [str(execution.execution_id)]
-    assert WorkflowExecution.objects.filter(workflow=workflow).count() == 1  # not started in the run
+    assert WorkflowExecution.objects.filter(workflow=workflow).count() == 1  # not started by the run
     execution_after_finish(execution_id=str(execution.execution_id))
     assert WorkflowExecution.objects.filter(workflow=workflow).count() == 2

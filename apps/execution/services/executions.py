@@ -21,7 +21,7 @@ from apps.workflows.models import Workflow, WorkflowNode
 from pipelit import events
 from pipelit.api import ServiceUnavailable
 
-from .. import cancel_flags
+from .. import cancel_flags, hooks
 from ..hooks import run_finish_hooks
 from ..models import ACTIVE_STATUSES, ExecutionStatus, WorkflowExecution
 from ..reporting import DbReporter, execution_channels, jsonable
@@ -260,13 +260,16 @@ def _forget_checkpoints(execution: WorkflowExecution) -> None:
 
 
 def execution_finished(*, execution: WorkflowExecution) -> None:
-    """After a run reached its final status (committed): the inline finish hooks, tell the listeners,
-    then hand the follow-up work (the other finish hooks, the error handler) to its own task, so that
-    a waiting caller gets its answer and the worker its next run without waiting for them."""
-    run_finish_hooks(execution, inline=True)
+    """After a run reached its final status (committed), in this order: the BEFORE_EVENT finish hooks
+    (circuit count), the finish event (a waiting caller gets its answer), the AFTER_EVENT hooks
+    (database bookkeeping), and — only when there is such work — the `pipelit.execution_after_finish`
+    task for the TASK hooks (a Telegram reply) and, for a failed run, the error handler (hooks.py)."""
+    run_finish_hooks(execution, stage=hooks.BEFORE_EVENT)
     _broadcast_finish(execution)
-    execution_id = str(execution.execution_id)
-    transaction.on_commit(lambda: _send_after_finish(execution_id, execution))
+    run_finish_hooks(execution, stage=hooks.AFTER_EVENT)
+    if execution.status == ExecutionStatus.FAILED or hooks.task_hooks_apply(execution):
+        execution_id = str(execution.execution_id)
+        transaction.on_commit(lambda: _send_after_finish(execution_id, execution))
 
 
 def _send_after_finish(execution_id: str, execution: WorkflowExecution) -> None:
@@ -276,14 +279,14 @@ def _send_after_finish(execution_id: str, execution: WorkflowExecution) -> None:
         execution_after_finish_task.delay(execution_id)
     except (KombuOperationalError, RedisError, OSError) as exc:  # no broker: do it here, now
         logger.warning(
-            "execution %s: could not enqueue its finish hooks (%s); running them", execution_id, exc
+            "execution %s: could not enqueue its finish work (%s); doing it here", execution_id, exc
         )
         _after_finish(execution)
 
 
 def execution_after_finish(*, execution_id: str) -> None:
-    """The finish hooks (apps/execution/hooks.py) of a finished run and, when it failed, its workflow's
-    error handler (services/error_handlers.py). Run by the `pipelit.execution_after_finish` task."""
+    """The TASK-stage finish hooks of a finished run and, when it failed, its workflow's error handler
+    (services/error_handlers.py). Run by the `pipelit.execution_after_finish` task."""
     execution = (
         WorkflowExecution.objects.select_related("workflow", "trigger_node")
         .filter(execution_id=execution_id)
@@ -297,7 +300,7 @@ def execution_after_finish(*, execution_id: str) -> None:
 def _after_finish(execution: WorkflowExecution) -> None:
     from .error_handlers import error_handler_fire
 
-    run_finish_hooks(execution, inline=False)
+    run_finish_hooks(execution, stage=hooks.TASK)
     if execution.status == ExecutionStatus.FAILED:
         try:
             error_handler_fire(execution=execution)
