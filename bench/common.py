@@ -49,8 +49,7 @@ def django_setup(env: dict) -> None:
     django.setup()
 
 
-def rss_mb(pid: int, include_children: bool = True) -> float:
-    """Resident memory of a process (and its descendants) in MB, from /proc."""
+def _process_tree(pid: int, include_children: bool = True) -> list[int]:
     pids = [pid]
     if include_children:
         try:
@@ -65,6 +64,28 @@ def rss_mb(pid: int, include_children: bool = True) -> float:
                 )
         except FileNotFoundError:
             pass
+    return pids
+
+
+def pss_mb(pid: int, include_children: bool = True) -> float:
+    """Proportional set size of a process (and its descendants) in MB, from /proc/PID/smaps_rollup:
+    each shared page counts 1/n towards each of the n processes mapping it, so sums over processes
+    (a prefork parent and its children, web + workers + beat) do not count shared pages twice."""
+    total_kb = 0
+    for p in _process_tree(pid, include_children):
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total_kb += int(line.split()[1])
+                    break
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total_kb / 1024
+
+
+def rss_mb(pid: int, include_children: bool = True) -> float:
+    """Resident memory of a process (and its descendants) in MB, from /proc."""
+    pids = _process_tree(pid, include_children)
     total_kb = 0
     for p in pids:
         try:
@@ -88,6 +109,9 @@ class RunningStack:
 
     def rss(self) -> dict[str, float]:
         return {name: round(rss_mb(proc.pid), 1) for name, proc in self.procs.items()}
+
+    def pss(self) -> dict[str, float]:
+        return {name: round(pss_mb(proc.pid), 1) for name, proc in self.procs.items()}
 
     def kill(self, name: str) -> None:
         """SIGKILL a process and everything in its process group (e.g. a worker and its children)."""

@@ -3,7 +3,8 @@
 Workflow: webhook trigger -> 5 chained code nodes, each adding 1. Measures
 - latency of a waiting webhook call (POST ?wait= -> response with the final output), one client, 200 runs;
 - completed executions/s with 8 concurrent waiting clients for 20 s, with 1 and with 2 worker processes;
-- RSS of web, worker(s) and beat after the throughput run.
+- RSS and PSS of web, worker(s) and beat after the throughput run (PSS from /proc/PID/smaps_rollup
+  splits shared copy-on-write pages between the processes that map them, so its total is the honest sum).
 Run: .venv/bin/python bench/engine.py [--runs 200] [--seconds 20]
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import threading
 import time
+from pathlib import Path
 
 import httpx
 from common import machine_line, record, running_stack, summary_ms
@@ -101,12 +103,17 @@ def main() -> None:
                 create_workflow(client, "bench-chain")
             if workers == 1:
                 lat = latency(stack.url, stack.api_key, "bench-chain", args.runs)
+                lat_load = Path("/proc/loadavg").read_text().split()[:3]
             rate, count, errors = throughput(
                 stack.url, stack.api_key, "bench-chain", args.clients, args.seconds
             )
-            rss = stack.rss()
-            rows.append((workers, rate, count, errors, rss))
-            print(f"{workers} worker(s): {rate:.1f} executions/s ({count} done, {errors} errors), RSS {rss}")
+            rss, pss = stack.rss(), stack.pss()
+            load = Path("/proc/loadavg").read_text().split()[:3]
+            rows.append((workers, rate, count, errors, rss, pss, load))
+            print(
+                f"{workers} worker(s): {rate:.1f} executions/s ({count} done, {errors} errors), "
+                f"RSS {rss}, PSS {pss}, load {load}"
+            )
     body = [
         "```",
         ".venv/bin/python bench/engine.py   # or: make bench",
@@ -116,20 +123,26 @@ def main() -> None:
         "each call is `POST /api/v1/webhooks/<slug>?wait=30` answered with the final output.",
         "",
         f"Waiting webhook latency, one client, {lat['n']} runs (1 worker): **p50 {lat['p50']} ms**, "
-        f"p95 {lat['p95']} ms, max {lat['max']} ms.",
+        f"p95 {lat['p95']} ms, max {lat['max']} ms (load average after: {' '.join(lat_load)}).",
         "",
         f"| workers | executions/s ({args.clients} clients, {args.seconds:g} s) | completed | errors | "
-        "RSS web / workers / beat (MB) | RSS total |",
-        "|---|---|---|---|---|---|",
+        "RSS web / workers / beat (MB) | RSS total | PSS web / workers / beat (MB) | PSS total | "
+        "load average |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for workers, rate, count, errors, rss in rows:
+    for workers, rate, count, errors, rss, pss, load in rows:
         worker_rss = sum(v for k, v in rss.items() if k.startswith("worker"))
-        total = sum(rss.values())
+        worker_pss = sum(v for k, v in pss.items() if k.startswith("worker"))
         body.append(
             f"| {workers} | **{rate:.1f}** | {count} | {errors} | {rss.get('web')} / {worker_rss:.1f} / "
-            f"{rss.get('beat')} | {total:.1f} MB |"
+            f"{rss.get('beat')} | {sum(rss.values()):.1f} MB | {pss.get('web')} / {worker_pss:.1f} / "
+            f"{pss.get('beat')} | **{sum(pss.values()):.1f} MB** | {' '.join(load)} |"
         )
     body += [
+        "",
+        "RSS counts a page shared by several processes (copy-on-write after the prefork fork, the "
+        "sandbox fork server and its children) once per process; PSS divides it between them. "
+        "Worker figures include each worker's prefork child and its sandbox fork server.",
         "",
         "Targets: p50 <= 15 ms, >= 150 executions/s with 2 workers, <= 400 MB together. For scale (same "
         "machine, from STACK-NOTES): the FastAPI Pipelit p50 324 ms at 5 executions/s; n8n p50 24 ms at ~65/s.",

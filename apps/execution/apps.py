@@ -30,13 +30,15 @@ class ExecutionConfig(AppConfig):
     def _wire_schedules(self) -> None:
         from celery.signals import beat_init
 
-        from .hooks import on_execution_finished
+        from .hooks import BEFORE_EVENT, TASK, on_execution_finished
         from .services import protection, schedules, subworkflows, telegram
 
-        on_execution_finished(protection.circuit_on_finish)
+        on_execution_finished(protection.circuit_on_finish, stage=BEFORE_EVENT)
         on_execution_finished(schedules.schedule_execution_finished)
         on_execution_finished(subworkflows.subworkflow_child_finished)
-        on_execution_finished(telegram.telegram_reply_on_finish)
+        on_execution_finished(
+            telegram.telegram_reply_on_finish, stage=TASK, applies=telegram.telegram_reply_wanted
+        )
         from django.db.models.signals import post_migrate
 
         # Migrate (and a test database flush) creates the beat entry too, so a beat that starts on a

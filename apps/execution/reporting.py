@@ -35,6 +35,10 @@ def execution_channels(execution) -> list[str]:
 class DbReporter:
     """Thread-safe: parallel branches report from LangGraph's worker threads."""
 
+    # should_cancel reads a Redis flag (redis-py's client is thread-safe), never the ORM: the bridge may
+    # call it from the graph's threads, without a round trip to the worker thread (orchestrator/bridge.py).
+    cancel_check_thread_safe = True
+
     def __init__(self, execution, component_types: dict[str, str]):
         self.execution = execution
         self.execution_id = str(execution.execution_id)

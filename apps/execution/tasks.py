@@ -21,6 +21,14 @@ def resume_execution(self, execution_id: str, node_id: str | None = None, resume
     )
 
 
+@shared_task(
+    name="pipelit.execution_after_finish", acks_late=True, reject_on_worker_lost=True, ignore_result=True
+)
+def execution_after_finish_task(execution_id: str) -> None:
+    """A run reached its final status: its finish hooks and error handler, off the run's own path."""
+    executions.execution_after_finish(execution_id=execution_id)
+
+
 @shared_task(bind=True, name="pipelit.subworkflow_notify_parent", ignore_result=True, max_retries=300)
 def subworkflow_notify_parent(self, child_execution_id: str) -> None:
     """A child execution finished: resume its parent. While the parent is still on its way into the

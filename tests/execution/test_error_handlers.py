@@ -3,7 +3,12 @@
 import pytest
 
 from apps.execution.models import ExecutionLog, WorkflowExecution
-from apps.execution.services.executions import execution_cancel, execution_create, execution_run
+from apps.execution.services.executions import (
+    execution_after_finish,
+    execution_cancel,
+    execution_create,
+)
+from apps.execution.services.executions import execution_run as _execution_run
 from apps.workflows.models import Workflow, WorkflowNode
 from tests.execution.builders import build_workflow
 
@@ -33,6 +38,13 @@ def handler_workflow(owner, handle=None):
         },
         edges=[("on_error", "handle")],
     )
+
+
+def execution_run(*, execution_id):
+    """Run in-process, then do what the `pipelit.execution_after_finish` task does on a worker."""
+    done = _execution_run(execution_id=execution_id)
+    execution_after_finish(execution_id=execution_id)
+    return done
 
 
 def run(workflow, user, trigger="trigger"):
@@ -105,3 +117,22 @@ def test_a_cancelled_run_is_not_an_error(user):
     execution = execution_create(workflow=workflow, trigger_node=node, payload={}, user=user, enqueue=False)
     execution_cancel(execution=execution)
     assert WorkflowExecution.objects.filter(workflow=workflow).count() == 1
+
+
+def test_the_handler_starts_from_the_after_finish_task_not_from_the_run(
+    user, monkeypatch, django_capture_on_commit_callbacks
+):
+    sent = []
+    monkeypatch.setattr(
+        "apps.execution.tasks.execution_after_finish_task.delay",
+        lambda execution_id: sent.append(execution_id),
+    )
+    workflow = failing_workflow(user, on_error={"component_type": "trigger_error"}, handle=FAIL)
+    node = WorkflowNode.objects.get(workflow=workflow, node_id="trigger")
+    execution = execution_create(workflow=workflow, trigger_node=node, payload={}, user=user, enqueue=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _execution_run(execution_id=str(execution.execution_id)).status == "failed"
+    assert sent == [str(execution.execution_id)]
+    assert WorkflowExecution.objects.filter(workflow=workflow).count() == 1  # not started by the run
+    execution_after_finish(execution_id=str(execution.execution_id))
+    assert WorkflowExecution.objects.filter(workflow=workflow).count() == 2

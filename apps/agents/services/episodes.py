@@ -59,7 +59,12 @@ def episode_log_for_execution(*, execution) -> MemoryEpisode:
     """
     from apps.execution.models import ExecutionStatus
 
-    logs = list(execution.logs.order_by("id"))
+    # The columns the episode shows; a log's output is read (one query) only for an identify_user node.
+    logs = list(
+        execution.logs.only(
+            "id", "execution_id", "node_id", "component_type", "status", "duration_ms"
+        ).order_by("id")
+    )
     slug = execution.workflow.slug
     trigger_type = _trigger_type(execution)
     said = _text_of(execution.trigger_payload)

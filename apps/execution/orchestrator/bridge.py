@@ -4,7 +4,8 @@ LangGraph runs parallel branches on worker threads. A Django-backed reporter (Ex
 broadcasts) must not run there: each thread would open its own database connection, and SQLite test
 databases are not shared across threads. So the graph runs on a worker thread, node steps only
 enqueue `node_running` (FIFO, so the order is kept), while `node_finished` and `should_cancel` are
-synchronous round trips served by the calling thread.
+synchronous round trips served by the calling thread (`should_cancel` is called directly when the
+reporter declares it thread-safe).
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ class ReporterBridge:
         # Optional `tick()`: called on the calling thread about every POLL_SECONDS while the graph runs
         # (the worker's heartbeat; it keeps beating while a long node is busy).
         self._tick = getattr(reporter, "tick", None)
+        # A reporter whose `should_cancel` is safe on any thread (e.g. a Redis flag, no ORM) says so with
+        # `cancel_check_thread_safe = True`: the steps then call it directly, without a round trip.
+        self._direct_cancel = bool(getattr(reporter, "cancel_check_thread_safe", False))
 
     # --- the worker side: NodeReporter for the steps -----------------------------------------------
     def node_running(self, node_id: str, input: Any) -> None:
@@ -62,6 +66,11 @@ class ReporterBridge:
         return reply
 
     def should_cancel(self) -> bool:
+        if self._direct_cancel:  # no round trip: the reporter's check touches no database
+            with self._lock:
+                if self._closed:
+                    return True
+            return bool(self.reporter.should_cancel())
         reply = _Reply()
         with self._lock:
             if self._closed:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from decimal import Decimal
@@ -20,7 +21,7 @@ from apps.workflows.models import Workflow, WorkflowNode
 from pipelit import events
 from pipelit.api import ServiceUnavailable
 
-from .. import cancel_flags
+from .. import cancel_flags, hooks
 from ..hooks import run_finish_hooks
 from ..models import ACTIVE_STATUSES, ExecutionStatus, WorkflowExecution
 from ..reporting import DbReporter, execution_channels, jsonable
@@ -107,7 +108,7 @@ def _claim(execution_id: str, owner: str) -> WorkflowExecution | None:
     )
     if not claimed:
         return None
-    return WorkflowExecution.objects.select_related("workflow").get(execution_id=execution_id)
+    return WorkflowExecution.objects.select_related("workflow", "trigger_node").get(execution_id=execution_id)
 
 
 def _claim_redelivered(execution_id: str, owner: str) -> WorkflowExecution | None:
@@ -238,9 +239,13 @@ def execution_finalize(*, execution: WorkflowExecution, outcome) -> WorkflowExec
         **fields
     )
     cancel_flags.clear(execution.execution_id)
-    execution.refresh_from_db()
-    if updated:
-        execution_finished(execution=execution)
+    if not updated:  # cancelled meanwhile: the row holds the final status, not `fields`
+        execution.refresh_from_db()
+        return execution
+    for name, value in fields.items():  # what the UPDATE wrote; no second read of the row
+        setattr(execution, name, value)
+    execution.final_output = json.loads(json.dumps(fields["final_output"]))  # as the JSON column reads
+    execution_finished(execution=execution)
     return execution
 
 
@@ -255,12 +260,47 @@ def _forget_checkpoints(execution: WorkflowExecution) -> None:
 
 
 def execution_finished(*, execution: WorkflowExecution) -> None:
-    """After a run reached its final status (committed): tell the listeners; a failure starts the
-    workflow's error handler (services/error_handlers.py)."""
+    """After a run reached its final status (committed), in this order: the BEFORE_EVENT finish hooks
+    (circuit count), the finish event (a waiting caller gets its answer), the AFTER_EVENT hooks
+    (database bookkeeping), and — only when there is such work — the `pipelit.execution_after_finish`
+    task for the TASK hooks (a Telegram reply) and, for a failed run, the error handler (hooks.py)."""
+    run_finish_hooks(execution, stage=hooks.BEFORE_EVENT)
+    _broadcast_finish(execution)
+    run_finish_hooks(execution, stage=hooks.AFTER_EVENT)
+    if execution.status == ExecutionStatus.FAILED or hooks.task_hooks_apply(execution):
+        execution_id = str(execution.execution_id)
+        transaction.on_commit(lambda: _send_after_finish(execution_id, execution))
+
+
+def _send_after_finish(execution_id: str, execution: WorkflowExecution) -> None:
+    from ..tasks import execution_after_finish_task
+
+    try:
+        execution_after_finish_task.delay(execution_id)
+    except (KombuOperationalError, RedisError, OSError) as exc:  # no broker: do it here, now
+        logger.warning(
+            "execution %s: could not enqueue its finish work (%s); doing it here", execution_id, exc
+        )
+        _after_finish(execution)
+
+
+def execution_after_finish(*, execution_id: str) -> None:
+    """The TASK-stage finish hooks of a finished run and, when it failed, its workflow's error handler
+    (services/error_handlers.py). Run by the `pipelit.execution_after_finish` task."""
+    execution = (
+        WorkflowExecution.objects.select_related("workflow", "trigger_node")
+        .filter(execution_id=execution_id)
+        .first()
+    )
+    if execution is None or execution.status in ACTIVE_STATUSES:
+        return
+    _after_finish(execution)
+
+
+def _after_finish(execution: WorkflowExecution) -> None:
     from .error_handlers import error_handler_fire
 
-    _broadcast_finish(execution)
-    run_finish_hooks(execution)
+    run_finish_hooks(execution, stage=hooks.TASK)
     if execution.status == ExecutionStatus.FAILED:
         try:
             error_handler_fire(execution=execution)

@@ -106,6 +106,13 @@ def output_text(final_output: Any) -> str:
     return json.dumps(final_output, ensure_ascii=False, default=str)
 
 
+def telegram_reply_wanted(execution: WorkflowExecution) -> bool:
+    """Whether the run came from a Telegram chat that waits for its answer (no query)."""
+    payload = execution.trigger_payload
+    reply = payload.get(REPLY_KEY) if isinstance(payload, dict) else None
+    return isinstance(reply, dict) and reply.get("chat_id") is not None
+
+
 def telegram_reply_on_finish(execution: WorkflowExecution) -> None:
     """Finish hook: send a Telegram-triggered execution's result (or failure) to its chat."""
     reply = (

@@ -332,6 +332,29 @@ def test_every_reporter_call_runs_on_the_calling_thread_even_for_parallel_branch
     assert reporter.threads == {threading.get_ident()}
 
 
+def test_a_thread_safe_cancel_check_is_asked_on_the_graph_threads_and_still_stops_the_run(step_types):
+    import threading
+
+    class DirectCancel(InMemoryReporter):
+        cancel_check_thread_safe = True
+        threads = set()
+
+        def node_finished(self, node_id, result):
+            super().node_finished(node_id, result)
+            if node_id == "a":
+                self.cancel()
+
+        def should_cancel(self):
+            self.threads.add(threading.get_ident())
+            return super().should_cancel()
+
+    reporter = DirectCancel()
+    outcome = run_snapshot(graph([step("t"), step("a"), step("b")], ["t -> a", "a -> b"]), reporter=reporter)
+    assert outcome.status == "cancelled"
+    assert reporter.threads and threading.get_ident() not in reporter.threads
+    assert reporter.statuses()["a"] == "success" and reporter.statuses().get("b") != "success"
+
+
 def test_a_failing_reporter_ends_the_run_with_a_reporter_error(step_types):
     class Broken(InMemoryReporter):
         def node_finished(self, node_id, result):

@@ -176,3 +176,11 @@ def test_poll_command_picks_up_updates_from_the_bot_api(user, fake_telegram, set
     texts = sorted(e.trigger_payload["text"] for e in WorkflowExecution.objects.filter(workflow=workflow))
     assert texts == ["one", "two"]
     assert fake_telegram.pending_updates() == []  # the offset was confirmed
+
+
+def test_a_reply_is_wanted_only_for_a_run_from_a_telegram_chat():
+    wanted = WorkflowExecution(trigger_payload={services.REPLY_KEY: {"chat_id": 7, "credential_id": 1}})
+    assert services.telegram_reply_wanted(wanted)
+    assert not services.telegram_reply_wanted(WorkflowExecution(trigger_payload={"text": "hi"}))
+    assert not services.telegram_reply_wanted(WorkflowExecution(trigger_payload={services.REPLY_KEY: {}}))
+    assert not services.telegram_reply_wanted(WorkflowExecution(trigger_payload=["not", "a", "dict"]))
