@@ -71,7 +71,7 @@ def run_durable(
         checkpointer=checkpointer()
     )
     config = {"configurable": {"thread_id": thread_id(execution_id, node_id)}}
-    snapshot = graph.get_state(config)
+    snapshot = as_root_graph(graph.get_state, config)
     waiting_for = _waiting_for(snapshot)
     if not snapshot.values:
         as_root_graph(graph.invoke, {"conversation": conversation, "produced": [], "model_calls": 0}, config)
@@ -83,7 +83,7 @@ def run_durable(
         as_root_graph(graph.invoke, Command(resume=resume), config)
     elif snapshot.next:  # a run that stopped between steps (worker lost): go on from the checkpoint
         as_root_graph(graph.invoke, None, config)
-    snapshot = graph.get_state(config)
+    snapshot = as_root_graph(graph.get_state, config)
     waiting_for = _waiting_for(snapshot)
     if waiting_for is not None:
         return Waiting(waiting_for)
