@@ -8,6 +8,7 @@ from apps.workflows import selectors
 from apps.workflows.models import WorkflowEdge, WorkflowNode
 from tests.factories import WorkflowNodeFactory
 from tests.support.worker import wait_until
+from tests.web.pages_helpers import chat_echo_workflow
 
 
 def drop_from_palette(page, display_name, x, y):
@@ -231,17 +232,7 @@ def test_run_turns_badges_green_and_shows_the_output(editor, celery_worker):
 
 def test_chat_panel_shows_the_reply_when_the_execution_completes(editor, celery_worker):
     page = editor
-    chat = WorkflowNodeFactory(
-        workflow=page.workflow, node_id="trigger_chat_1", component_type="trigger_chat"
-    )
-    code = WorkflowNodeFactory(
-        workflow=page.workflow,
-        node_id="code_reply",
-        component_type="code",
-        position_x=320,
-        config={"code": "result = 'echo: ' + trigger['text']"},
-    )
-    WorkflowEdge.objects.create(workflow=page.workflow, source=chat, target=code)
+    chat_echo_workflow(page.workflow)
     page.reload()
     expect(page.locator("#socket-state")).to_have_text("live")
     page.get_by_role("textbox", name="Message").fill("hello there")

@@ -5,20 +5,11 @@ from playwright.sync_api import expect
 from apps.agents import conversations
 from apps.workflows.models import WorkflowEdge
 from tests.factories import WorkflowNodeFactory
+from tests.web.pages_helpers import chat_echo_workflow
 
 
 def _chat_workflow(page):
-    chat = WorkflowNodeFactory(
-        workflow=page.workflow, node_id="trigger_chat_1", component_type="trigger_chat"
-    )
-    code = WorkflowNodeFactory(
-        workflow=page.workflow,
-        node_id="code_reply",
-        component_type="code",
-        position_x=320,
-        config={"code": "result = 'echo: ' + trigger['text']"},
-    )
-    WorkflowEdge.objects.create(workflow=page.workflow, source=chat, target=code)
+    chat_echo_workflow(page.workflow)
     thread_id = conversations.thread_id_for(user_id=page.user.pk, workflow_id=page.workflow.pk)
     conversations.history_clear(thread_id=thread_id)  # checkpoints outlive a test database, whose ids repeat
     return thread_id

@@ -27,6 +27,10 @@ class MemoryTab:
     model: Any
     list: Any  # selector(search=...) -> QuerySet
 
+    @property
+    def delete_confirm(self) -> str:
+        return f"Delete the selected {self.label.lower()}? Agents that rely on them will no longer find them."
+
 
 TABS = {
     tab.name: tab
