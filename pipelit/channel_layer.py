@@ -25,6 +25,15 @@ Sink = Callable[[dict], None]
 
 
 class _FanoutShard(RedisSingleShardConnection):
+    async def publish_many(self, items: list[tuple[str, bytes]]) -> None:
+        """PUBLISH each (channel, data) in order, in one round trip (a pipeline, no transaction)."""
+        async with self._lock:
+            self._ensure_redis()
+            pipe = self._redis.pipeline(transaction=False)
+            for channel, data in items:
+                pipe.publish(channel, data)
+            await pipe.execute()
+
     def _receive_message(self, message):
         if message is None:
             return
@@ -68,13 +77,26 @@ class _FanoutLoopLayer(RedisPubSubLoopLayer):
     def remove_sink(self, channel: str) -> None:
         self.sinks.pop(channel, None)
 
+    async def group_send_many(self, messages: list[tuple[str, dict]]) -> None:
+        """`group_send` for several (group, message) pairs: one round trip per shard, order kept."""
+        by_shard: dict[int, tuple[_FanoutShard, list[tuple[str, bytes]]]] = {}
+        for group, message in messages:
+            name = self._get_group_channel_name(group)
+            shard = self._get_shard(name)
+            by_shard.setdefault(id(shard), (shard, []))[1].append(
+                (name, self.channel_layer.serialize(message))
+            )
+        for shard, items in by_shard.values():
+            await shard.publish_many(items)
+
     async def flush(self):
         self.sinks = {}
         await super().flush()
 
 
 class FanoutPubSubChannelLayer(RedisPubSubChannelLayer):
-    """`channels_redis.pubsub.RedisPubSubChannelLayer` plus `add_sink`/`remove_sink`."""
+    """`channels_redis.pubsub.RedisPubSubChannelLayer` plus `add_sink`/`remove_sink` and
+    `group_send_many` (events.py sends each burst of events with it)."""
 
     def _get_layer(self):
         loop = asyncio.get_running_loop()

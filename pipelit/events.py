@@ -96,11 +96,7 @@ class _Publisher:
                         break
                     batch = list(self._pending)
                     self._pending.clear()
-                for group, message in batch:
-                    try:
-                        await layer.group_send(group, message)
-                    except Exception:
-                        logger.exception("broadcast to %s failed", group)
+                await _send(layer, batch)
                 with self._lock:
                     self._unsent -= len(batch)
                     if self._unsent == 0:
@@ -123,6 +119,23 @@ class _Publisher:
         with self._sent:
             if not self._sent.wait_for(lambda: self._unsent == 0, timeout):
                 logger.warning("events still unsent after %.1fs", timeout)
+
+
+async def _send(layer, batch: list[tuple[str, dict]]) -> None:
+    """One burst: in one Redis round trip when the layer can (channel_layer.py), else one by one."""
+    send_many = getattr(layer, "group_send_many", None)
+    if send_many is not None:
+        try:
+            await send_many(batch)
+            return
+        except Exception:
+            logger.exception("broadcast of %d events failed", len(batch))
+            return
+    for group, message in batch:
+        try:
+            await layer.group_send(group, message)
+        except Exception:
+            logger.exception("broadcast to %s failed", group)
 
 
 _publisher = _Publisher()

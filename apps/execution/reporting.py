@@ -1,4 +1,10 @@
-"""The worker's NodeReporter: one ExecutionLog row and one `node_status` event per node result."""
+"""The worker's NodeReporter: one ExecutionLog row and one `node_status` event per node result.
+
+Rows are written as each node finishes, or — when the bridge asks for batching (a light plan, see
+orchestrator/bridge.py) — kept and written together: at the end of the run, or on the heartbeat
+tick once the oldest has waited BATCH_MAX_AGE_SECONDS (a long node does not hide earlier rows from
+the REST API for longer than that).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ from .models import ExecutionLog, ExecutionStatus, LogStatus, WorkflowExecution
 from .results import NodeResult, NodeStatus
 
 _CANCEL_CHECK_INTERVAL = 0.05  # seconds; a Redis EXISTS per node boundary at most this often
+BATCH_MAX_AGE_SECONDS = 0.25
 
 
 def jsonable(value: Any) -> Any:
@@ -48,10 +55,25 @@ class DbReporter:
         self._last_cancel_check = 0.0
         self._cancelled = False
         self._last_beat = time.monotonic()
+        self._batching = False
+        self._pending: list[ExecutionLog] = []
+        self._pending_since = 0.0
+
+    def set_batching(self, enabled: bool) -> None:
+        self._batching = enabled
+
+    def flush(self) -> None:
+        """Write the rows kept back while batching (one INSERT)."""
+        rows, self._pending = self._pending, []
+        if rows:
+            ExecutionLog.objects.bulk_create(rows)
 
     def tick(self) -> None:
-        """The worker's heartbeat (see services/recovery.py): one UPDATE every few seconds at most."""
+        """The worker's heartbeat (see services/recovery.py): one UPDATE every few seconds at most; and
+        batched rows that have waited long enough are written."""
         now = time.monotonic()
+        if self._pending and now - self._pending_since >= BATCH_MAX_AGE_SECONDS:
+            self.flush()
         if now - self._last_beat < settings.EXECUTION_HEARTBEAT_INTERVAL_SECONDS:
             return
         self._last_beat = now
@@ -73,7 +95,7 @@ class DbReporter:
         duration_ms = int(metadata.get("duration_ms") or 0) if isinstance(metadata, dict) else 0
         output = jsonable(result.data) if result.data is not None else None
         completed = result.completed_at or timezone.now()
-        ExecutionLog.objects.create(
+        row = ExecutionLog(
             execution_id=self.execution.pk,
             node_id=node_id,
             component_type=self.component_types.get(node_id, ""),
@@ -87,6 +109,12 @@ class DbReporter:
             duration_ms=duration_ms,
             retry_count=int(metadata.get("retry_count", 0)) if isinstance(metadata, dict) else 0,
         )
+        if self._batching:
+            if not self._pending:
+                self._pending_since = time.monotonic()
+            self._pending.append(row)
+        else:
+            row.save(force_insert=True)
         data = {"execution_id": self.execution_id, "node_id": node_id, "status": status}
         if isinstance(metadata, dict) and "iteration" in metadata:  # a loop body node, once per item
             data.update(loop_node_id=metadata.get("loop_node_id"), iteration=metadata["iteration"])

@@ -104,6 +104,9 @@ class NodeTypeSpec:
     routes: bool = False  # emits `_route`; conditional edges may leave it
     loops: bool = False  # owns loop_body/loop_return edges
     fan_in: bool = False  # waits for every live upstream branch
+    # Quick, and without effects outside the run (safe to run again after a crash). A run whose nodes
+    # are all light (or triggers) is not checkpointed per step and writes its log rows in batches.
+    light: bool = False
     run: Callable[..., dict] | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:

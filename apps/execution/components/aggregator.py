@@ -34,6 +34,7 @@ CONFIG_SCHEMA = {
     ],
     config_kind=ConfigKind.BASE,
     config_schema=CONFIG_SCHEMA,
+    light=True,
     icon="layers",
     color="#8b5cf6",
     fan_in=True,

@@ -33,6 +33,7 @@ CONFIG_SCHEMA = {
     outputs=[Port("output", DataType.ANY, description="Result of the code execution")],
     config_kind=ConfigKind.CODE,
     config_schema=CONFIG_SCHEMA,
+    light=True,
     icon="code",
     color="#8b5cf6",
 )

@@ -37,6 +37,7 @@ CONFIG_SCHEMA = {
     outputs=[Port("filtered", DataType.ARRAY, description="Items that matched all rules")],
     config_kind=ConfigKind.BASE,
     config_schema=CONFIG_SCHEMA,
+    light=True,
     icon="filter",
     color="#8b5cf6",
 )

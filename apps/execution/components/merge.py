@@ -29,6 +29,7 @@ CONFIG_SCHEMA = {
     outputs=[Port("merged", DataType.ANY, description="Combined result from all branches")],
     config_kind=ConfigKind.BASE,
     config_schema=CONFIG_SCHEMA,
+    light=True,
     icon="merge",
     color="#8b5cf6",
     fan_in=True,

@@ -38,6 +38,7 @@ CONFIG_SCHEMA = {
     outputs=[Port("route", DataType.STRING, description="The matched route identifier")],
     config_kind=ConfigKind.BASE,
     config_schema=CONFIG_SCHEMA,
+    light=True,
     icon="git-branch",
     color="#8b5cf6",
     routes=True,

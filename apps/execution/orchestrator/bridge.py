@@ -6,6 +6,10 @@ databases are not shared across threads. So the graph runs on a worker thread, n
 enqueue `node_running` (FIFO, so the order is kept), while `node_finished` and `should_cancel` are
 synchronous round trips served by the calling thread (`should_cancel` is called directly when the
 reporter declares it thread-safe).
+
+With `batch=True` (a light plan, compiler.py: nothing is checkpointed per step, so there is no order
+of log row before checkpoint to keep) `node_finished` only enqueues, and a reporter that can batch
+(`set_batching`/`flush`) writes its records when it chooses; `flush()` at the end of the run.
 """
 
 from __future__ import annotations
@@ -33,8 +37,11 @@ class _Reply:
 
 
 class ReporterBridge:
-    def __init__(self, reporter: NodeReporter) -> None:
+    def __init__(self, reporter: NodeReporter, *, batch: bool = False) -> None:
         self.reporter = reporter
+        self._wait_for_records = not batch
+        if batch and hasattr(reporter, "set_batching"):
+            reporter.set_batching(True)
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._closed = False
@@ -57,8 +64,9 @@ class ReporterBridge:
             reply.event.wait()
 
     def enqueue_finished(self, node_id: str, result: Any) -> _Reply | None:
-        """node_finished in two halves: queue it now (keeps the order), wait on the reply later."""
-        reply = _Reply()
+        """node_finished in two halves: queue it now (keeps the order), wait on the reply later (None:
+        nothing to wait for)."""
+        reply = _Reply() if self._wait_for_records else None
         with self._lock:
             if self._closed:
                 return None
@@ -81,6 +89,12 @@ class ReporterBridge:
 
     def done(self, value: Any = None) -> None:
         self._queue.put((DONE, value, None))
+
+    def flush(self) -> None:
+        """On the calling thread, after serving: the reporter writes what it batched."""
+        flush = getattr(self.reporter, "flush", None)
+        if flush is not None:
+            flush()
 
     # --- the calling thread ----------------------------------------------------------------------
     def serve(self, deadline: float | None) -> tuple[bool, Any]:
@@ -118,7 +132,7 @@ class ReporterBridge:
                 first.event.set()
             elif deliver and kind != DONE:
                 self._dispatch(kind, first, second)
-            elif kind == FINISHED:
+            elif kind == FINISHED and second[1] is not None:
                 second[1].event.set()
 
     def _dispatch(self, kind: str, first: Any, second: Any) -> None:
@@ -129,7 +143,8 @@ class ReporterBridge:
             try:
                 self.reporter.node_finished(first, result)
             finally:
-                reply.event.set()
+                if reply is not None:
+                    reply.event.set()
         elif kind == CANCEL:
             try:
                 first.value = bool(self.reporter.should_cancel())

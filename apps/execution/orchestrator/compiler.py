@@ -28,6 +28,8 @@ class CompiledPlan:
     names: dict[str, str]  # node id -> internal graph node name
     breakpoints: dict[str, set[str]]  # "before"/"after" -> internal names (interrupt_before/_after)
     successors: dict[str, set[str]]  # internal name -> internal names of its flow successors
+    # Every node light (or a trigger), no breakpoint: no per-step checkpoints, batched log rows.
+    light: bool = False
 
     @property
     def node_ids(self) -> dict[str, str]:
@@ -125,6 +127,9 @@ def _compile(snapshot: GraphSnapshot, trigger_node_id: str, get_spec) -> Compile
         interrupt_before=sorted(breakpoints["before"]) or None,
         interrupt_after=sorted(breakpoints["after"]) or None,
     )
+    light = not (breakpoints["before"] or breakpoints["after"]) and all(
+        spec.light or spec.is_trigger for spec in (get_spec(nodes[i].component_type) for i in topology.order)
+    )
     return CompiledPlan(
         topology=topology,
         graph=graph,
@@ -132,4 +137,5 @@ def _compile(snapshot: GraphSnapshot, trigger_node_id: str, get_spec) -> Compile
         names=name,
         breakpoints=breakpoints,
         successors=successors,
+        light=light,
     )

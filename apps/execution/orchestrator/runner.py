@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
+
+from langgraph.checkpoint.memory import InMemorySaver
 
 from apps.execution import checkpoints
 from apps.execution.graph import GraphSnapshot
@@ -25,6 +28,7 @@ from apps.execution.orchestrator.reporter import NodeReporter
 from apps.execution.orchestrator.run_context import CONFIG_KEY, RunContext
 from apps.execution.orchestrator.step import TIMEOUT_CODE
 from apps.execution.results import NodeResult, NodeStatus
+from apps.execution.sandbox.session import sandbox_session
 from apps.execution.state import initial_state
 from apps.execution.topology import GraphError
 from apps.workflows import registry
@@ -48,7 +52,9 @@ def run_graph(
     """Run the nodes reachable from `trigger_node_id`; every reachable node is reported exactly once.
 
     The graph state is checkpointed after every superstep (thread_id = execution_id) in `checkpointer`
-    (default: the process's, see apps/execution/checkpoints.py).
+    (default: the process's, see apps/execution/checkpoints.py). A light plan (compiler.py: only quick
+    nodes without outside effects, nothing that pauses) is not: it runs on a checkpointer of its own
+    in memory, and a run recovered after a crash starts over, replaying the nodes already logged.
 
     With `snapshot.max_execution_seconds` set, the run is failed (ExecutionTimeoutError) when it is not
     done in time: node boundaries stop starting work after the deadline, and if a component is still
@@ -68,20 +74,60 @@ def run_graph(
     except GraphError as exc:
         return RunOutcome(status=FAILED, error=str(exc), error_code="invalid_graph")
     limit = snapshot.max_execution_seconds
-    bridge = ReporterBridge(reporter)
-    run = RunContext(
-        reporter=bridge,
+    bridge = ReporterBridge(reporter, batch=plan.light)
+    outcome = _run_plan(
+        plan,
+        bridge,
+        started,
+        trigger_payload,
         execution_id=execution_id,
         workflow_slug=snapshot.workflow_slug,
         trigger_node_id=trigger_node_id,
         deadline=None if limit is None else started + float(limit),
-        retry_backoff_seconds=retry_backoff_seconds,
-        sub_component_resolver=sub_component_resolver,
-        get_spec=get_spec,
-        preset=dict(preset or {}),
-        _order=plan.topology.order,
+        run_options={
+            "retry_backoff_seconds": retry_backoff_seconds,
+            "sub_component_resolver": sub_component_resolver,
+            "get_spec": get_spec,
+            "preset": dict(preset or {}),
+        },
+        resume=resume,
+        recover=recover,
+        checkpointer=checkpointer,
     )
-    saver = checkpointer if checkpointer is not None else checkpoints.checkpointer()
+    try:  # what a batching reporter still holds
+        bridge.flush()
+    except Exception as exc:
+        return dataclasses.replace(
+            outcome, status=FAILED, error=f"reporter error: {exc}", error_code="reporter_error"
+        )
+    return outcome
+
+
+def _run_plan(
+    plan,
+    bridge: ReporterBridge,
+    started: float,
+    trigger_payload: dict[str, Any] | None,
+    *,
+    execution_id: str,
+    workflow_slug: str,
+    trigger_node_id: str,
+    deadline: float | None,
+    run_options: dict[str, Any],
+    resume: Resume | None,
+    recover: bool,
+    checkpointer: Any,
+) -> RunOutcome:
+    run = RunContext(
+        reporter=bridge,
+        execution_id=execution_id,
+        workflow_slug=workflow_slug,
+        trigger_node_id=trigger_node_id,
+        deadline=deadline,
+        _order=plan.topology.order,
+        **run_options,
+    )
+    saver = checkpointer if checkpointer is not None else _saver(plan)
     graph = plan.graph.copy(update={"checkpointer": saver})
     config = {
         "configurable": {"thread_id": execution_id, CONFIG_KEY: run},
@@ -97,7 +143,8 @@ def run_graph(
 
     def invoke() -> None:
         try:
-            graph.invoke(start, config=config, durability="sync")
+            with sandbox_session():  # the run's code nodes share warm sandbox processes
+                graph.invoke(start, config=config, durability="exit" if plan.light else "sync")
             bridge.done(("ok", None))
         except BaseException as exc:  # reported by the calling thread
             bridge.done(("error", exc))
@@ -120,6 +167,11 @@ def run_graph(
             pause["node_id"], NodeResult(status=NodeStatus.INTERRUPTED, metadata={"reason": pause["reason"]})
         )
     return _outcome(state.values, plan.topology, run, started, pause)
+
+
+def _saver(plan) -> Any:
+    """The process's checkpointer, or for a light plan a fresh one in memory (nothing to recover)."""
+    return InMemorySaver(serde=checkpoints.serde()) if plan.light else checkpoints.checkpointer()
 
 
 _ALREADY_DONE = object()

@@ -25,7 +25,7 @@ import hashlib  # noqa: F401
 import io
 import itertools  # noqa: F401
 import json
-import math  # noqa: F401
+import math
 import operator  # noqa: F401
 import os
 import random  # noqa: F401
@@ -52,10 +52,40 @@ def _limit(kind, value):
         resource.setrlimit(kind, (int(value), int(value)))
 
 
+# A forked child may serve several requests of one execution (sandbox/session.py). Hard limits cannot
+# be raised again once the child runs as nobody, so the CPU hard limit is set once, for all of them;
+# each request gets a soft limit of its own (used so far + its budget), and the child says whether it
+# has budget left for another (`reusable`). The parent's wall-clock timeout bounds every request too.
+SESSION_MAX_REQUESTS = 16
+_served = {"requests": 0, "cpu_hard": None}
+
+
+def _cpu_used():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _apply_cpu_limit(cpu):
+    cpu = int(cpu)
+    if _served["cpu_hard"] is None:
+        _served["cpu_hard"] = cpu * SESSION_MAX_REQUESTS + 1
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, _served["cpu_hard"]))
+        return
+    soft = min(math.ceil(_cpu_used()) + cpu, _served["cpu_hard"] - 1)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, _served["cpu_hard"]))
+
+
+def _reusable(limits):
+    cpu = int(limits.get("cpu_seconds") or 1)
+    hard = _served["cpu_hard"]
+    enough_cpu = hard is None or math.ceil(_cpu_used()) + cpu + 1 <= hard
+    return enough_cpu and _served["requests"] < SESSION_MAX_REQUESTS
+
+
 def _apply_limits(limits):
     cpu = limits.get("cpu_seconds")
     if cpu is not None:
-        resource.setrlimit(resource.RLIMIT_CPU, (int(cpu), int(cpu) + 1))
+        _apply_cpu_limit(cpu)
     _limit(resource.RLIMIT_AS, limits.get("memory_bytes"))
     _limit(resource.RLIMIT_NOFILE, limits.get("max_open_files"))
     _limit(resource.RLIMIT_FSIZE, limits.get("max_file_bytes"))
@@ -132,7 +162,8 @@ def _on_cpu_limit(signum, frame):
 
 
 def handle(line, write):
-    """Run the request in `line` and `write` one JSON response line. Called once per process."""
+    """Run the request in `line` and `write` one JSON response line (`reusable`: this process may take
+    another request of the same execution)."""
     request = json.loads(line.decode("utf-8"))
     signal.signal(signal.SIGXCPU, _on_cpu_limit)
     _isolate_network()
@@ -158,8 +189,14 @@ def handle(line, write):
         user_tb = "".join(line for line in tb if "child.py" not in line)[-4000:]
         message = f"{type(exc).__name__}: {exc}"
         response = {"ok": False, "error_code": "runtime_error", "error": message, "traceback": user_tb}
+    _served["requests"] += 1
     try:
         response["network_isolated"] = _network["isolated"]
+        response["reusable"] = (
+            not command
+            and response.get("error_code") in (None, "runtime_error", "invalid_output")
+            and _reusable(request.get("limits") or {})
+        )
         text = json.dumps(response)
     except MemoryError:
         text = json.dumps(
@@ -336,8 +373,12 @@ def _serve_forked(workdir, data_fd):
     json.loads(json.dumps({"warm": [1, 2.5, "x", None]}))
     data.sendall(b"ready\n")
     reader = data.makefile("rb")
-    line = reader.readline()
-    if line:
+    # One request, or several while the parent keeps the socket open (one execution's code nodes,
+    # sandbox/session.py); end of input ends the process.
+    while True:
+        line = reader.readline()
+        if not line:
+            return
         handle(line, lambda text: data.sendall(text.encode("utf-8")))
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from apps.execution.sandbox.pool import SandboxPool, get_pool
+from apps.execution.sandbox.session import Session, current_session
 from apps.execution.sandbox.zygote import ZygoteError, get_forked_pool, kill_child
 
 MODE = os.environ.get("PIPELIT_SANDBOX_MODE", "forkserver")  # or "pool"
@@ -84,7 +85,9 @@ def run_snippet(
         )
     if pool is None and MODE == "forkserver":
         try:
-            raw, timed_out, too_big, returncode, cold = _run_forked(request, limits.timeout_seconds)
+            raw, timed_out, too_big, returncode, cold = _run_forked(
+                request, limits.timeout_seconds, current_session(), json.dumps(payload["limits"])
+            )
             backend = "forkserver"
         except ZygoteError:
             pool = get_pool()
@@ -106,16 +109,35 @@ def run_snippet(
     return _decode(raw, returncode, limits, common)
 
 
-def _run_forked(request: bytes, timeout: float):
-    child = get_forked_pool().acquire()
+def _run_forked(request: bytes, timeout: float, session: Session | None = None, limits_key: str = ""):
+    """One request to a forked child: the session's idle one for these limits, else a fresh one from
+    the pool. In a session a child that answered cleanly is kept for the next snippet."""
+    child = session.acquire(limits_key) if session is not None else None
+    if child is None:
+        child = get_forked_pool().acquire()
+    keep = False
     try:
         with contextlib.suppress(OSError):
             child.channel.sendall(request)
-            child.channel.shutdown(socket.SHUT_WR)
+            if session is None:
+                child.channel.shutdown(socket.SHUT_WR)
         raw, timed_out, too_big = _collect(child.channel, timeout, lambda: kill_child(child.pid))
+        keep = session is not None and not (timed_out or too_big) and _reusable(raw)
         return raw, timed_out, too_big, None, child.cold
     finally:
-        child.discard()
+        if keep:
+            child.cold = False
+            session.release(limits_key, child)
+        else:
+            child.discard()
+
+
+def _reusable(raw: bytes) -> bool:
+    """Whether the child's answer says it can take another request (child.py `reusable`)."""
+    try:
+        return json.loads(raw.rsplit(b"\n", 2)[-2]).get("reusable") is True
+    except (ValueError, IndexError, AttributeError):
+        return False
 
 
 def _run_pooled(pool: SandboxPool, request: bytes, timeout: float):
