@@ -75,7 +75,9 @@ def test_a_plan_that_is_not_light_is_checkpointed_every_step(process_saver, step
 def test_a_light_execution_writes_all_its_log_rows_in_one_insert(user):
     workflow = code_chain(owner=user, count=3)
     trigger = WorkflowNode.objects.get(workflow=workflow, node_id="trigger")
-    execution = execution_create(workflow=workflow, trigger_node=trigger, payload={}, user=user, enqueue=False)
+    execution = execution_create(
+        workflow=workflow, trigger_node=trigger, payload={}, user=user, enqueue=False
+    )
     with CaptureQueriesContext(connection) as queries:
         done = execution_run(execution_id=str(execution.execution_id))
     assert done.status == "completed" and done.final_output == {"output": 3}
@@ -90,7 +92,9 @@ def test_a_light_execution_writes_all_its_log_rows_in_one_insert(user):
 def test_a_batching_reporter_writes_rows_that_waited_too_long_on_its_tick(user):
     workflow = code_chain(owner=user, count=1)
     trigger = WorkflowNode.objects.get(workflow=workflow, node_id="trigger")
-    execution = execution_create(workflow=workflow, trigger_node=trigger, payload={}, user=user, enqueue=False)
+    execution = execution_create(
+        workflow=workflow, trigger_node=trigger, payload={}, user=user, enqueue=False
+    )
     reporter = DbReporter(execution, {"trigger": "trigger_manual"})
     reporter.set_batching(True)
     reporter.node_running("trigger", {})
