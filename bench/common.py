@@ -161,9 +161,16 @@ def _prepare_database(env: dict) -> str:
 
 @contextmanager
 def running_stack(
-    workers: int = 1, concurrency: int = 1, beat: bool = True, pool: str = "prefork", **extra_env
+    workers: int = 1,
+    concurrency: int = 1,
+    beat: bool | str = True,
+    pool: str = "prefork",
+    **extra_env,
 ):
-    """daphne + `workers` Celery worker processes (+ beat), as `make run` starts them."""
+    """daphne + `workers` Celery worker processes (+ beat), as `make run` starts them.
+
+    beat: True (a process of its own), "embedded" (inside the first worker, `celery worker -B`, as
+    `make run` starts it) or False."""
     env = bench_env(**extra_env)
     redis = stack.start_redis(env["REDIS_URL"])
     running = None
@@ -212,9 +219,10 @@ def running_stack(
                     f"bench{i}@%h",
                     "--without-gossip",
                     "--without-mingle",
+                    *(["-B"] if beat == "embedded" and i == 0 else []),
                 ],
             )
-        if beat:
+        if beat is True:
             spawn("beat", [sys.executable, "-m", "celery", "-A", "pipelit", "beat", "-l", "WARNING"])
         stack.wait_for_port(port, proc=procs["web"])
         _wait_for_workers(env, workers)

@@ -5,7 +5,7 @@ Workflow: webhook trigger -> 5 chained code nodes, each adding 1. Measures
 - completed executions/s with 8 concurrent waiting clients for 20 s, with 1 and with 2 worker processes;
 - RSS and PSS of web, worker(s) and beat after the throughput run (PSS from /proc/PID/smaps_rollup
   splits shared copy-on-write pages between the processes that map them, so its total is the honest sum).
-Run: .venv/bin/python bench/engine.py [--runs 200] [--seconds 20]
+Run: .venv/bin/python bench/engine.py [--runs 200] [--seconds 20] [--pool prefork] [--beat embedded] [--dry]
 """
 
 from __future__ import annotations
@@ -92,11 +92,20 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--pool", default="prefork", help="Celery pool of each worker process")
+    parser.add_argument(
+        "--beat",
+        choices=["embedded", "process"],
+        default="embedded",
+        help="embedded: `worker -B`, as `make run`",
+    )
+    parser.add_argument("--dry", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args()
     rows = []
     lat = None
     for workers in (1, 2):
-        with running_stack(workers=workers, concurrency=1) as stack:
+        beat = True if args.beat == "process" else "embedded"
+        with running_stack(workers=workers, concurrency=1, pool=args.pool, beat=beat) as stack:
             with httpx.Client(
                 base_url=stack.url, headers={"Authorization": f"Bearer {stack.api_key}"}
             ) as client:
@@ -116,10 +125,12 @@ def main() -> None:
             )
     body = [
         "```",
-        ".venv/bin/python bench/engine.py   # or: make bench",
+        f".venv/bin/python bench/engine.py --pool {args.pool} --beat {args.beat}   # or: make bench",
         "```",
         f"Machine: {machine_line()}. Stack as `make run` starts it (daphne + Celery worker process(es) with",
-        "concurrency 1 + beat), SQLite, Redis. Workflow: webhook trigger -> 5 chained code nodes (+1 each);",
+        f"concurrency 1, pool {args.pool}; beat "
+        + ("inside worker 1, `-B`" if args.beat == "embedded" else "as a process of its own")
+        + "), SQLite, Redis. Workflow: webhook trigger -> 5 chained code nodes (+1 each);",
         "each call is `POST /api/v1/webhooks/<slug>?wait=30` answered with the final output.",
         "",
         f"Waiting webhook latency, one client, {lat['n']} runs (1 worker): **p50 {lat['p50']} ms**, "
@@ -135,19 +146,23 @@ def main() -> None:
         worker_pss = sum(v for k, v in pss.items() if k.startswith("worker"))
         body.append(
             f"| {workers} | **{rate:.1f}** | {count} | {errors} | {rss.get('web')} / {worker_rss:.1f} / "
-            f"{rss.get('beat')} | {sum(rss.values()):.1f} MB | {pss.get('web')} / {worker_pss:.1f} / "
-            f"{pss.get('beat')} | **{sum(pss.values()):.1f} MB** | {' '.join(load)} |"
+            f"{rss.get('beat', 'in w1')} | {sum(rss.values()):.1f} MB | {pss.get('web')} / {worker_pss:.1f} / "
+            f"{pss.get('beat', 'in w1')} | **{sum(pss.values()):.1f} MB** | {' '.join(load)} |"
         )
     body += [
         "",
         "RSS counts a page shared by several processes (copy-on-write after the prefork fork, the "
         "sandbox fork server and its children) once per process; PSS divides it between them. "
-        "Worker figures include each worker's prefork child and its sandbox fork server.",
+        "Worker figures include each worker's prefork child and its sandbox fork server (and, for worker 1, "
+        "the embedded beat process when beat shows `in w1`).",
         "",
         "Targets: p50 <= 15 ms, >= 150 executions/s with 2 workers, <= 400 MB together. For scale (same "
         "machine, from STACK-NOTES): the FastAPI Pipelit p50 324 ms at 5 executions/s; n8n p50 24 ms at ~65/s.",
     ]
-    record("engine", "Engine over HTTP (bench/engine.py)", "\n".join(body))
+    if args.dry:
+        print("\n".join(body))
+    else:
+        record("engine", "Engine over HTTP (bench/engine.py)", "\n".join(body))
 
 
 if __name__ == "__main__":

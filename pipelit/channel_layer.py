@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Callable
 
 from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer, RedisSingleShardConnection
@@ -25,6 +26,33 @@ Sink = Callable[[dict], None]
 
 
 class _FanoutShard(RedisSingleShardConnection):
+    """channels_redis's shard connection, plus pipelined publishing and a reader that wakes on the
+    first subscription: the stock reader sleeps 100 ms whenever nothing is subscribed, so the first
+    event after an idle moment (a waiting webhook on a quiet server) waited up to 100 ms for it."""
+
+    def __init__(self, host, channel_layer):
+        super().__init__(host, channel_layer)
+        self._subscribed = asyncio.Event()
+
+    async def subscribe(self, channel):
+        await super().subscribe(channel)
+        self._subscribed.set()
+
+    async def _do_receiving(self):
+        while True:
+            try:
+                if self._pubsub and self._pubsub.subscribed:
+                    message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=0.1)
+                    self._receive_message(message)
+                else:
+                    self._subscribed.clear()
+                    await self._subscribed.wait()
+            except (TimeoutError, asyncio.CancelledError, GeneratorExit):
+                raise
+            except BaseException:
+                logger.exception("Unexpected exception in the pub/sub reader")
+                await asyncio.sleep(1)
+
     async def publish_many(self, items: list[tuple[str, bytes]]) -> None:
         """PUBLISH each (channel, data) in order, in one round trip (a pipeline, no transaction)."""
         async with self._lock:
@@ -76,6 +104,17 @@ class _FanoutLoopLayer(RedisPubSubLoopLayer):
 
     def remove_sink(self, channel: str) -> None:
         self.sinks.pop(channel, None)
+
+    async def group_sink_add(self, group: str, sink: Sink) -> str:
+        """Make `sink` a member of `group` -> its member name. Unlike a channel from `new_channel`,
+        the member has no Redis channel of its own (no SUBSCRIBE for it, nothing to clean up but the
+        group); leave with `remove_sink` + `group_discard`."""
+        name = f"{self.prefix}sink.{uuid.uuid4().hex}"
+        self.sinks[name] = sink
+        group_channel = self._get_group_channel_name(group)
+        self.groups.setdefault(group_channel, set()).add(name)
+        await self._get_shard(group_channel).subscribe(group_channel)
+        return name
 
     async def group_send_many(self, messages: list[tuple[str, dict]]) -> None:
         """`group_send` for several (group, message) pairs: one round trip per shard, order kept."""

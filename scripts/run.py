@@ -1,4 +1,5 @@
-"""`make run`: Redis if needed, migrations, first admin, then daphne + Celery worker + beat in the foreground."""
+"""`make run`: Redis if needed, migrations, first admin, then daphne + a Celery worker with beat inside it,
+in the foreground."""
 
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ def main() -> int:
         subprocess.run([py, "manage.py", "ensure_admin"], env=env, check=True)
         commands = {
             "web": stack.daphne_command(port, py),
+            # Beat runs inside the worker (`-B`): a child forked from the worker shares its memory
+            # instead of loading Django a third time (~75 MB less; docs/benchmarks.md). One worker,
+            # one beat: a second worker started by hand must not get `-B`.
             "worker": [
                 py,
                 "-m",
@@ -42,16 +46,7 @@ def main() -> int:
                 env.get("WORKER_CONCURRENCY", "2"),
                 "-n",
                 f"worker-{os.getpid()}@%h",
-            ],
-            "beat": [
-                py,
-                "-m",
-                "celery",
-                "-A",
-                "pipelit",
-                "beat",
-                "-l",
-                "INFO",
+                "-B",
                 "--schedule",
                 str(stack.VAR / "celerybeat-schedule"),
             ],

@@ -3,34 +3,67 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
 
 from channels.layers import get_channel_layer
 
 from pipelit import events
 
+logger = logging.getLogger(__name__)
+
 FINISH_EVENTS = {"execution_completed", "execution_failed", "execution_cancelled"}
 
 
 class FinishListener:
-    """Join `execution:<id>` BEFORE the run is enqueued, so its end cannot be missed."""
+    """Join `execution:<id>` BEFORE the run is enqueued, so its end cannot be missed.
+
+    With a layer that offers group sinks (pipelit/channel_layer.py) the listener joins the group as a
+    sink, with no Redis channel of its own; the reader hands each event of the execution straight to
+    `_deliver`, which drops the node events without waking the waiting request and resolves a future
+    with the finish event. Leaving the group is not awaited: the answer goes out first, the
+    UNSUBSCRIBE follows in the background.
+    """
 
     def __init__(self, execution_id: str):
         self.execution_id = str(execution_id)
         self.layer = get_channel_layer()
         self.group = events.group_for(f"execution:{self.execution_id}")
         self.channel = None
+        self._finished: asyncio.Future | None = None
+        self._sink = False
 
     async def __aenter__(self) -> FinishListener:
+        sink_add = getattr(self.layer, "group_sink_add", None)
+        if sink_add is not None:
+            self._finished = asyncio.get_running_loop().create_future()
+            self.channel = await sink_add(self.group, self._deliver)
+            self._sink = True
+            return self
         self.channel = await self.layer.new_channel()
         await self.layer.group_add(self.group, self.channel)
         return self
 
     async def __aexit__(self, *exc) -> None:
-        await self.layer.group_discard(self.group, self.channel)
+        if self._sink:
+            self.layer.remove_sink(self.channel)
+            _in_background(self.layer.group_discard(self.group, self.channel))
+        else:
+            await self.layer.group_discard(self.group, self.channel)
+
+    def _deliver(self, message: dict) -> None:
+        event = message.get("event") or {}
+        if event.get("type") in FINISH_EVENTS and not self._finished.done():
+            self._finished.set_result(event.get("data") or {})
 
     async def wait(self, timeout: float) -> dict | None:
         """The finishing event's data, or None when `timeout` seconds pass first."""
+        if self._finished is not None:
+            try:
+                return await asyncio.wait_for(asyncio.shield(self._finished), timeout)
+            except TimeoutError:
+                return None
         deadline = time.monotonic() + timeout
         while (remaining := deadline - time.monotonic()) > 0:
             try:
@@ -41,3 +74,20 @@ class FinishListener:
             if event.get("type") in FINISH_EVENTS:
                 return event.get("data") or {}
         return None
+
+
+_background: set[asyncio.Task] = set()
+
+
+def _in_background(coroutine) -> None:
+    """Run `coroutine` without waiting for it; failures are logged (the answer has gone out)."""
+    task = asyncio.ensure_future(coroutine)
+    _background.add(task)
+
+    def done(finished: asyncio.Task) -> None:
+        _background.discard(finished)
+        with contextlib.suppress(asyncio.CancelledError):
+            if finished.exception() is not None:
+                logger.warning("leaving an execution's group failed: %s", finished.exception())
+
+    task.add_done_callback(done)

@@ -76,19 +76,31 @@ def _config_paths() -> list[str]:
     ]
 
 
-def _with_configs(queryset: QuerySet[WorkflowNode]) -> list[WorkflowNode]:
-    nodes = list(queryset.select_related(*_config_paths()))
+def _config_paths_of_type(component_type: str) -> list[str]:
+    """The one join a node of this registered type needs (all of them for an unknown type)."""
+    from apps.workflows import registry
+
+    spec = registry.find(component_type)
+    if spec is None:
+        return _config_paths()
+    cls = CONFIG_CLASSES.get(spec.config_kind, ComponentConfig)
+    return [] if cls is ComponentConfig else [f"config__{cls._meta.model_name}"]
+
+
+def _with_configs(queryset: QuerySet[WorkflowNode], paths: list[str] | None = None) -> list[WorkflowNode]:
+    paths = _config_paths() if paths is None else paths
+    nodes = list(queryset.select_related("config", *paths))
     for node in nodes:
-        node._prefetched_config = _concrete_config(node)
+        node._prefetched_config = _concrete_config(node, paths)
     return nodes
 
 
-def _concrete_config(node: WorkflowNode) -> ComponentConfig | None:
+def _concrete_config(node: WorkflowNode, paths: list[str]) -> ComponentConfig | None:
     try:
         base = node.config
     except ObjectDoesNotExist:
         return None
-    for path in _config_paths():
+    for path in paths:
         try:
             child = getattr(base, path.removeprefix("config__"))
         except ObjectDoesNotExist:
@@ -117,7 +129,7 @@ def node_first_of_type(
     nodes = WorkflowNode.objects.filter(workflow=workflow, component_type=component_type)
     if node_id:
         nodes = nodes.filter(node_id=node_id)
-    found = _with_configs(nodes.order_by("id")[:1])
+    found = _with_configs(nodes.order_by("id")[:1], _config_paths_of_type(component_type))
     return found[0] if found else None
 
 

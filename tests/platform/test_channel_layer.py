@@ -71,3 +71,42 @@ async def test_a_failing_sink_does_not_stop_the_others():
         return received
 
     assert [m["n"] for m in await scenario()] == [1, 2]
+
+
+@pytest.mark.asyncio
+async def test_group_send_many_publishes_in_order_to_every_group():
+    layer = get_channel_layer()
+    seen = {"a": [], "b": []}
+    names = {
+        "a": await layer.group_sink_add("pipelit.test.many-a", seen["a"].append),
+        "b": await layer.group_sink_add("pipelit.test.many-b", seen["b"].append),
+    }
+    batch = [(f"pipelit.test.many-{'a' if i % 3 else 'b'}", {"type": "pipelit.event", "n": i}) for i in range(30)]
+    await layer.group_send_many(batch)
+    for _ in range(500):
+        if len(seen["a"]) + len(seen["b"]) == 30:
+            break
+        await asyncio.sleep(0.01)
+    for key, name in names.items():
+        layer.remove_sink(name)
+        await layer.group_discard(f"pipelit.test.many-{key}", name)
+    assert [m["n"] for m in seen["a"]] == [i for i in range(30) if i % 3]
+    assert [m["n"] for m in seen["b"]] == [i for i in range(30) if not i % 3]
+
+
+@pytest.mark.asyncio
+async def test_a_group_sink_has_no_redis_channel_of_its_own_and_leaves_nothing_behind():
+    layer = get_channel_layer()
+    received = []
+    name = await layer.group_sink_add("pipelit.test.sink-only", received.append)
+    inner = layer._get_layer()
+    assert name not in inner.channels  # nothing subscribed for the member itself
+    await layer.group_send("pipelit.test.sink-only", {"type": "pipelit.event", "n": 1})
+    for _ in range(500):
+        if received:
+            break
+        await asyncio.sleep(0.01)
+    layer.remove_sink(name)
+    await layer.group_discard("pipelit.test.sink-only", name)
+    assert [m["n"] for m in received] == [1]
+    assert inner._get_group_channel_name("pipelit.test.sink-only") not in inner.groups

@@ -98,3 +98,18 @@ def test_row_payloads_match_the_model_serializers(user):
     graph = selectors.workflow_graph(workflow=workflow)
     assert selectors.node_payloads(workflow=workflow) == [serialize_node(n) for n in graph.nodes]
     assert selectors.edge_payloads(workflow=workflow) == [serialize_edge(e) for e in graph.edges]
+
+
+def test_finding_a_trigger_joins_only_its_own_config_table_and_attaches_the_concrete_config():
+    workflow = WorkflowFactory()
+    build_chain(workflow, 6)
+    with CaptureQueriesContext(connection) as ctx:
+        node = selectors.node_first_of_type(workflow=workflow, component_type="trigger_chat")
+    assert len(ctx.captured_queries) == 1
+    sql = ctx.captured_queries[0]["sql"]
+    assert "workflows_triggerconfig" in sql
+    assert "workflows_aiconfig" not in sql and "workflows_codeconfig" not in sql
+    assert type(node._prefetched_config).__name__ == "TriggerConfig"
+    with CaptureQueriesContext(connection) as ctx:
+        assert node._prefetched_config.is_active
+    assert len(ctx.captured_queries) == 0

@@ -190,11 +190,17 @@ def _run_claimed(execution: WorkflowExecution, *, resume=None) -> WorkflowExecut
         reporter,
         execution_id=str(execution.execution_id),
         sub_component_resolver=sub_component_resolver(),
-        preset=None if resume is not None else logged_results(execution),
+        preset=None if resume is not None or _first_attempt(execution) else logged_results(execution),
         resume=resume,
         recover=resume is None,
     )
     return execution_finalize(execution=execution, outcome=outcome)
+
+
+def _first_attempt(execution: WorkflowExecution) -> bool:
+    """A run claimed for the first time has nothing logged yet (no query needed): `_claim` set its
+    heartbeat and its start to the same instant, while a recovered run keeps its first start."""
+    return execution.started_at is not None and execution.started_at == execution.heartbeat_at
 
 
 def logged_results(execution: WorkflowExecution) -> dict:
