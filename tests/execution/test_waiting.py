@@ -26,7 +26,9 @@ async def test_the_listener_answers_with_the_finish_event_and_then_leaves_its_gr
     async with FinishListener("wait-1") as listener:
         for status in ("running", "success"):
             events.broadcast("execution:wait-1", "node_status", {"execution_id": "wait-1", "status": status})
-        events.broadcast("execution:wait-1", "execution_completed", {"status": "completed", "final_output": 5})
+        events.broadcast(
+            "execution:wait-1", "execution_completed", {"status": "completed", "final_output": 5}
+        )
         finished = await listener.wait(5)
         assert group_channel in inner.groups
     assert finished == {"status": "completed", "final_output": 5}

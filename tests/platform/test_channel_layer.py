@@ -81,7 +81,9 @@ async def test_group_send_many_publishes_in_order_to_every_group():
         "a": await layer.group_sink_add("pipelit.test.many-a", seen["a"].append),
         "b": await layer.group_sink_add("pipelit.test.many-b", seen["b"].append),
     }
-    batch = [(f"pipelit.test.many-{'a' if i % 3 else 'b'}", {"type": "pipelit.event", "n": i}) for i in range(30)]
+    batch = [
+        (f"pipelit.test.many-{'a' if i % 3 else 'b'}", {"type": "pipelit.event", "n": i}) for i in range(30)
+    ]
     await layer.group_send_many(batch)
     for _ in range(500):
         if len(seen["a"]) + len(seen["b"]) == 30:
