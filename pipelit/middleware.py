@@ -1,15 +1,7 @@
-"""Request-level guards (a backing-service outage answers 503, NUL characters answer 400) and static
-files.
-
-Every middleware here works both ways, sync and async. Django runs a middleware chain in async mode
-only if every middleware in it can: one sync-only middleware pushes each request through a thread
-and back (sync_to_async, then async_to_sync for an async view such as the waiting webhook), which
-cost about a millisecond per request under load.
-"""
+"""Request-level guards: a backing-service outage answers 503, NUL characters answer 400."""
 
 import json
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -19,33 +11,13 @@ RETRY_AFTER_SECONDS = 5
 OUTAGES = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
 
 
-class DualModeMiddleware:
-    """Base: `__call__` serves sync chains, `__acall__` async ones; subclasses override `answer`
-    (a response that ends the request early, or None to go on). `answer` must not do I/O."""
-
-    sync_capable = True
-    async_capable = True
-
+class BackingServiceUnavailableMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        if iscoroutinefunction(self.get_response):
-            markcoroutinefunction(self)
-
-    def answer(self, request):
-        return None
 
     def __call__(self, request):
-        if iscoroutinefunction(self):
-            return self.__acall__(request)
-        response = self.answer(request)
-        return response if response is not None else self.get_response(request)
+        return self.get_response(request)
 
-    async def __acall__(self, request):
-        response = self.answer(request)
-        return response if response is not None else await self.get_response(request)
-
-
-class BackingServiceUnavailableMiddleware(DualModeMiddleware):
     def process_exception(self, request, exception):
         if not isinstance(exception, OUTAGES):
             return None
@@ -92,44 +64,15 @@ def request_has_nul(request) -> bool:
     return False
 
 
-class RejectNulCharactersMiddleware(DualModeMiddleware):
-    """400 for input holding U+0000 instead of a database error deep inside a view. (The body is
-    already in memory when middleware runs, under ASGI too.)"""
-
-    def answer(self, request):
-        if not request_has_nul(request):
-            return None
-        if request.path.startswith("/api/"):
-            return JsonResponse({"detail": NUL_MESSAGE}, status=400)
-        return HttpResponse(NUL_MESSAGE, status=400, content_type="text/plain")
-
-
-class StaticFilesMiddleware(DualModeMiddleware):
-    """WhiteNoise's static files, without making the whole chain sync: WhiteNoise's own middleware
-    is sync-only. Finding a file is a dict lookup (a file system lookup only with autorefresh, in
-    development); serving it goes through a thread in async mode."""
+class RejectNulCharactersMiddleware:
+    """400 for input holding U+0000 instead of a database error deep inside a view."""
 
     def __init__(self, get_response):
-        from whitenoise.middleware import WhiteNoiseMiddleware
-
-        super().__init__(get_response)
-        self.whitenoise = WhiteNoiseMiddleware(get_response)
-
-    def _static_file(self, request):
-        if self.whitenoise.autorefresh:
-            return self.whitenoise.find_file(request.path_info)
-        return self.whitenoise.files.get(request.path_info)
+        self.get_response = get_response
 
     def __call__(self, request):
-        if iscoroutinefunction(self):
-            return self.__acall__(request)
-        static_file = self._static_file(request)
-        if static_file is not None:
-            return self.whitenoise.serve(static_file, request)
+        if request_has_nul(request):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": NUL_MESSAGE}, status=400)
+            return HttpResponse(NUL_MESSAGE, status=400, content_type="text/plain")
         return self.get_response(request)
-
-    async def __acall__(self, request):
-        static_file = self._static_file(request)
-        if static_file is not None:
-            return await sync_to_async(self.whitenoise.serve)(static_file, request)
-        return await self.get_response(request)

@@ -69,7 +69,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "pipelit.middleware.StaticFilesMiddleware",  # WhiteNoise, async-capable
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "pipelit.middleware.RejectNulCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
