@@ -1,5 +1,6 @@
-"""Out-of-process sandbox for the `code` node: limits, empty environment, throw-away cwd, one process
-per snippet, forked from a pristine fork server (default) or taken from a warm pool."""
+"""Out-of-process sandbox for the `code` node: limits, empty environment, throw-away cwd, processes
+forked from a pristine fork server (default) or taken from a warm pool; one process per snippet, or
+per execution inside a `sandbox_session()` (session.py)."""
 
 from apps.execution.sandbox.pool import SandboxPool, get_pool
 from apps.execution.sandbox.runner import Limits, SandboxResult, run_snippet
