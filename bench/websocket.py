@@ -32,7 +32,7 @@ import httpx
 from common import BENCH_VAR, machine_line, record, rss_mb, running_stack, stack, summary_ms
 from engine import chain_document
 from websockets.asyncio.client import connect
-from ws_client import EventListener, check_stream
+from ws_client import EventListener, check_stream, listen
 
 EVENTS_PER_RUN = 1 + 6 * 2 + 1  # execution_started, running+success per node, execution_completed
 
@@ -58,7 +58,7 @@ def own_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def listen(url: str, channel: str, subscribed: list, delays: list, expected: int) -> int:
+async def websockets_listen(url: str, channel: str, subscribed: list, delays: list, expected: int) -> int:
     async with connect(url, max_size=None, open_timeout=60, ping_interval=None, compression=None) as ws:
         await ws.send(json.dumps({"type": "subscribe", "channel": channel}))
         reply = json.loads(await ws.recv())
@@ -79,7 +79,7 @@ async def websockets_scenario(url: str, channel: str, sockets: int, expected: in
     subscribed, delays = [0], []
     listeners = []
     for i in range(sockets):
-        listeners.append(asyncio.create_task(listen(url, channel, subscribed, delays, expected)))
+        listeners.append(asyncio.create_task(websockets_listen(url, channel, subscribed, delays, expected)))
         if i % 50 == 49:
             await asyncio.sleep(0.05)  # do not SYN-flood the listen backlog
     deadline = time.monotonic() + 120
@@ -96,28 +96,19 @@ async def websockets_scenario(url: str, channel: str, sockets: int, expected: in
     return {"received": sum(received), "delays": delays, "cpu": own_cpu() - cpu_start}
 
 
-async def lean_scenario(url: str, channel: str, sockets: int, expected: int, conn) -> dict:
+def lean_scenario(url: str, channel: str, sockets: int, expected: int, conn) -> dict:
     """The same with bench/ws_client.py's listeners; also returns what the order checks need."""
     parsed = urlparse(url)
     path = f"{parsed.path}?{parsed.query}"
-    loop = asyncio.get_running_loop()
-    listeners = []
-    for i in range(sockets):
-        _, listener = await loop.create_connection(
-            lambda keep=(i == 0): EventListener(parsed.hostname, parsed.port, path, channel, expected, keep),
-            parsed.hostname,
-            parsed.port,
-        )
-        listeners.append(listener)
-        if i % 50 == 49:
-            await asyncio.sleep(0.05)  # do not SYN-flood the listen backlog
-    await asyncio.wait_for(asyncio.gather(*(listener.subscribed for listener in listeners)), 120)
+    listeners = [EventListener(expected, keep=(i == 0)) for i in range(sockets)]
+    for listener in listeners:
+        listener.open(parsed.hostname, parsed.port, path, channel)
     conn.send("ready")
     cpu_start = own_cpu()
-    await asyncio.wait_for(asyncio.gather(*(listener.done for listener in listeners)), 300)
+    listen(listeners, 300)
     cpu = own_cpu() - cpu_start
     for listener in listeners:
-        listener.transport.close()
+        listener.sock.close()
     return {
         "received": sum(listener.received for listener in listeners),
         "delays": [d for listener in listeners for d in listener.delays],
@@ -130,8 +121,10 @@ async def lean_scenario(url: str, channel: str, sockets: int, expected: int, con
 def client_main(url: str, channel: str, sockets: int, expected: int, conn, lean: bool) -> None:
     """One client process: `sockets` sockets; sends "ready", then its results, over `conn`."""
     try:
-        run = lean_scenario if lean else websockets_scenario
-        conn.send(asyncio.run(run(url, channel, sockets, expected, conn)))
+        if lean:
+            conn.send(lean_scenario(url, channel, sockets, expected, conn))
+        else:
+            conn.send(asyncio.run(websockets_scenario(url, channel, sockets, expected, conn)))
     except BaseException as exc:  # report it to the parent instead of hanging it
         conn.send({"error": repr(exc)})
         raise

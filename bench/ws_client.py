@@ -2,10 +2,13 @@
 
 The `websockets` library plus a `json.loads` per message cost the bench's client processes about as
 much CPU as daphne spends sending (~140,000 messages per run of the bench), on the same 2 cores as the
-server, and every message queued behind that parsing counts as delivery delay. This client is an
-asyncio Protocol per socket that does the HTTP upgrade itself and reads the server's (unmasked,
-unfragmented) text frames with a few slices. Per event it only finds the top-level `timestamp` (the
-third key of the envelope, after `type` and `channel`, whose string values cannot hold that byte sequence unescaped: so the first `"timestamp": ` in the text) and folds the frame into a CRC.
+server, and every message queued behind that parsing counts as delivery delay. Here each socket does
+the HTTP upgrade and the subscription itself (blocking, before the runs), then one `select.epoll` loop
+per client process reads all its sockets: no asyncio, no library. The server's text frames are
+unmasked and unfragmented, so a few slices find each payload. Per event the listener only reads the
+top-level `timestamp` (the third key of the envelope, after `type` and `channel`, whose string values
+cannot hold that byte sequence unescaped: so the first `"timestamp": ` in the text) and folds the
+frame into a CRC.
 
 Nothing is checked less strictly than with a full parse:
 - every socket counts its events and must reach exactly the expected number;
@@ -18,10 +21,11 @@ Nothing is checked less strictly than with a full parse:
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import os
+import select
+import socket
 import time
 import zlib
 from collections import Counter, defaultdict
@@ -45,58 +49,47 @@ def client_frame(payload: bytes, opcode: int = 0x1) -> bytes:
     return header + mask + masked
 
 
-class EventListener(asyncio.Protocol):
-    """One socket: upgrade, subscribe to `channel`, then count `expected` events."""
+class EventListener:
+    """One socket: `open` upgrades it and subscribes to `channel`; `feed` then counts the events."""
 
-    def __init__(self, host: str, port: int, path: str, channel: str, expected: int, keep: bool = False):
-        self.request = (
-            f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
-            "Sec-WebSocket-Version: 13\r\n\r\n"
-        ).encode()
-        self.channel = channel
+    def __init__(self, expected: int, keep: bool = False):
         self.expected = expected
         self.kept: list[bytes] | None = [] if keep else None
         self.delays: list[float] = []
         self.received = 0
         self.crc = 0
         self.buffer = b""
-        self.upgraded = False
-        loop = asyncio.get_running_loop()
-        self.subscribed: asyncio.Future = loop.create_future()
-        self.done: asyncio.Future = loop.create_future()
-        self.transport: asyncio.Transport | None = None
+        self.subscribed = False
+        self.closed: str | None = None  # why the server closed the socket, if it did
+        self.sock: socket.socket | None = None
 
-    def connection_made(self, transport):
-        self.transport = transport
-        transport.write(self.request)
+    def open(self, host: str, port: int, path: str, channel: str, timeout: float = 60) -> None:
+        sock = self.sock = socket.create_connection((host, port), timeout=timeout)
+        sock.sendall(
+            f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+        )
+        response = b""
+        while b"\r\n\r\n" not in response:
+            chunk = sock.recv(4096)
+            if not chunk:
+                raise ConnectionError(f"closed during the upgrade: {response!r}")
+            response += chunk
+        head, _, rest = response.partition(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.1 101"):
+            raise ConnectionError(head.decode(errors="replace"))
+        sock.sendall(client_frame(json.dumps({"type": "subscribe", "channel": channel}).encode()))
+        self.feed(rest, time.time())
+        while not self.subscribed:
+            chunk = sock.recv(4096)
+            if not chunk or self.closed:
+                raise ConnectionError(f"closed before subscribing: {self.closed}")
+            self.feed(chunk, time.time())
+        sock.setblocking(False)
 
-    def connection_lost(self, exc):
-        self._fail(ConnectionError(f"socket closed after {self.received}/{self.expected} events: {exc!r}"))
-
-    def _fail(self, exc: BaseException) -> None:
-        for future in (self.subscribed, self.done):
-            if not future.done():
-                future.set_exception(exc)
-                future.exception()  # retrieved: the caller may only await the other one
-
-    def data_received(self, data: bytes) -> None:
-        now = time.time()
+    def feed(self, data: bytes, now: float) -> None:
         buffer = self.buffer + data if self.buffer else data
-        if not self.upgraded:
-            end = buffer.find(b"\r\n\r\n")
-            if end < 0:
-                self.buffer = buffer
-                return
-            if not buffer.startswith(b"HTTP/1.1 101"):
-                self._fail(ConnectionError(buffer[:end].decode(errors="replace")))
-                self.transport.close()
-                return
-            self.upgraded = True
-            buffer = buffer[end + 4 :]
-            self.transport.write(
-                client_frame(json.dumps({"type": "subscribe", "channel": self.channel}).encode())
-            )
         pos, size = 0, len(buffer)
         while size - pos >= 2:
             first, second = buffer[pos], buffer[pos + 1]
@@ -112,30 +105,27 @@ class EventListener(asyncio.Protocol):
             if size < start + length:
                 break
             if second & 0x80 or not first & 0x80:
-                self._fail(ValueError("masked or fragmented server frame"))
-                self.transport.close()
-                return
+                raise ValueError("masked or fragmented server frame")
             payload = buffer[start : start + length]
             pos = start + length
             opcode = first & 0x0F
             if opcode == 0x1:
                 self._text(payload, now)
             elif opcode == 0x9:
-                self.transport.write(client_frame(payload, 0xA))
+                self.sock.sendall(client_frame(payload, 0xA))
             elif opcode == 0x8:
-                self._fail(ConnectionError(f"server closed after {self.received}/{self.expected} events"))
+                self.closed = f"server closed after {self.received}/{self.expected} events: {payload[2:]!r}"
         self.buffer = buffer[pos:]
 
     def _text(self, payload: bytes, now: float) -> None:
-        if not self.subscribed.done():
+        if not self.subscribed:
             reply = json.loads(payload)
-            if reply.get("type") == "subscribed":
-                self.subscribed.set_result(None)
-            else:
-                self._fail(RuntimeError(f"subscribe answered {reply}"))
+            if reply.get("type") != "subscribed":
+                raise RuntimeError(f"subscribe answered {reply}")
+            self.subscribed = True
             return
         if payload.startswith(PING):  # the server's heartbeat, not an event
-            self.transport.write(client_frame(b'{"type": "pong"}'))
+            self.sock.sendall(client_frame(b'{"type": "pong"}'))
             return
         at = payload.find(TIMESTAMP) + len(TIMESTAMP)
         self.delays.append(now - float(payload[at : payload.index(b",", at)]))
@@ -143,8 +133,37 @@ class EventListener(asyncio.Protocol):
         self.received += 1
         if self.kept is not None:
             self.kept.append(payload)
-        if self.received == self.expected and not self.done.done():
-            self.done.set_result(None)
+
+
+def listen(listeners: list[EventListener], timeout: float) -> None:
+    """Read every listener's socket until each has its expected events; raises on close or timeout."""
+    poller = select.epoll()
+    by_fd = {}
+    for listener in listeners:
+        if listener.received < listener.expected:
+            by_fd[listener.sock.fileno()] = listener
+            poller.register(listener.sock.fileno(), select.EPOLLIN)
+    deadline = time.monotonic() + timeout
+    try:
+        while by_fd:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{len(by_fd)} sockets still short of events after {timeout}s")
+            for fd, _ in poller.poll(1):
+                listener = by_fd[fd]
+                data = listener.sock.recv(1 << 16)
+                now = time.time()
+                if not data:
+                    raise ConnectionError(
+                        f"socket closed after {listener.received}/{listener.expected} events"
+                    )
+                listener.feed(data, now)
+                if listener.closed:
+                    raise ConnectionError(listener.closed)
+                if listener.received >= listener.expected:
+                    poller.unregister(fd)
+                    del by_fd[fd]
+    finally:
+        poller.close()
 
 
 def check_stream(payloads: list[bytes], runs: int, events_per_run: int) -> None:
