@@ -52,10 +52,11 @@ class FinishListener:
         else:
             await self.layer.group_discard(self.group, self.channel)
 
-    def _deliver(self, message: dict) -> None:
-        event = message.get("event") or {}
-        if event.get("type") in FINISH_EVENTS and not self._finished.done():
-            self._finished.set_result(event.get("data") or {})
+    def _deliver(self, messages: list[dict]) -> None:
+        for message in messages:
+            event = message.get("event") or {}
+            if event.get("type") in FINISH_EVENTS and not self._finished.done():
+                self._finished.set_result(event.get("data") or {})
 
     async def wait(self, timeout: float) -> dict | None:
         """The finishing event's data, or None when `timeout` seconds pass first."""

@@ -1,9 +1,13 @@
 """pipelit.channel_layer: group messages reach local sinks once unpacked, in order; queues still work."""
 
 import asyncio
+import threading
+import time
 
 import pytest
+import redis
 from channels.layers import get_channel_layer
+from django.conf import settings
 
 from pipelit.channel_layer import FanoutPubSubChannelLayer
 
@@ -19,8 +23,8 @@ async def test_sinks_get_every_group_message_in_order_and_queue_members_still_re
     async def scenario():
         first, second, queued = [await layer.new_channel() for _ in range(3)]
         seen = {first: [], second: []}
-        layer.add_sink(first, seen[first].append)
-        layer.add_sink(second, seen[second].append)
+        layer.add_sink(first, seen[first].extend)
+        layer.add_sink(second, seen[second].extend)
         for name in (first, second, queued):
             await layer.group_add("pipelit.test.fanout", name)
         for i in range(50):
@@ -52,11 +56,11 @@ async def test_a_failing_sink_does_not_stop_the_others():
         broken, healthy = await layer.new_channel(), await layer.new_channel()
         received = []
 
-        def explode(message):
+        def explode(messages):
             raise RuntimeError("socket went away")
 
         layer.add_sink(broken, explode)
-        layer.add_sink(healthy, received.append)
+        layer.add_sink(healthy, received.extend)
         for name in (broken, healthy):
             await layer.group_add("pipelit.test.broken", name)
         await layer.group_send("pipelit.test.broken", {"type": "pipelit.event", "n": 1})
@@ -74,12 +78,51 @@ async def test_a_failing_sink_does_not_stop_the_others():
 
 
 @pytest.mark.asyncio
+async def test_messages_that_piled_up_reach_each_sink_as_one_batch_in_order():
+    layer = get_channel_layer()
+    group = "pipelit.test.batch"
+
+    async def scenario():
+        sink_a, sink_b = await layer.new_channel(), await layer.new_channel()
+        calls = {sink_a: [], sink_b: []}
+        layer.add_sink(sink_a, calls[sink_a].append)
+        layer.add_sink(sink_b, calls[sink_b].append)
+        for name in (sink_a, sink_b):
+            await layer.group_add(group, name)
+        redis_channel = layer._get_layer()._get_group_channel_name(group)
+
+        def publish_all():  # from another connection, while this event loop is blocked
+            client = redis.Redis.from_url(settings.REDIS_URL)
+            for i in range(30):
+                client.publish(redis_channel, layer.serialize({"type": "pipelit.event", "n": i}))
+            client.close()
+
+        publisher = threading.Thread(target=publish_all)
+        publisher.start()
+        publisher.join()  # blocks the loop: all 30 reach the reader's socket before it runs again
+        time.sleep(0.05)
+        for _ in range(500):
+            if sum(len(batch) for batch in calls[sink_b]) == 30:
+                break
+            await asyncio.sleep(0.01)
+        for name in (sink_a, sink_b):
+            layer.remove_sink(name)
+            await layer.group_discard(group, name)
+        return calls[sink_a], calls[sink_b]
+
+    batches_a, batches_b = await scenario()
+    assert [[m["n"] for m in batch] for batch in batches_a] == [list(range(30))]
+    assert batches_b == batches_a
+    assert batches_b[0] is batches_a[0]  # one list for every socket of the batch
+
+
+@pytest.mark.asyncio
 async def test_group_send_many_publishes_in_order_to_every_group():
     layer = get_channel_layer()
     seen = {"a": [], "b": []}
     names = {
-        "a": await layer.group_sink_add("pipelit.test.many-a", seen["a"].append),
-        "b": await layer.group_sink_add("pipelit.test.many-b", seen["b"].append),
+        "a": await layer.group_sink_add("pipelit.test.many-a", seen["a"].extend),
+        "b": await layer.group_sink_add("pipelit.test.many-b", seen["b"].extend),
     }
     batch = [
         (f"pipelit.test.many-{'a' if i % 3 else 'b'}", {"type": "pipelit.event", "n": i}) for i in range(30)
@@ -100,7 +143,7 @@ async def test_group_send_many_publishes_in_order_to_every_group():
 async def test_a_group_sink_has_no_redis_channel_of_its_own_and_leaves_nothing_behind():
     layer = get_channel_layer()
     received = []
-    name = await layer.group_sink_add("pipelit.test.sink-only", received.append)
+    name = await layer.group_sink_add("pipelit.test.sink-only", received.extend)
     inner = layer._get_layer()
     assert name not in inner.channels  # nothing subscribed for the member itself
     await layer.group_send("pipelit.test.sink-only", {"type": "pipelit.event", "n": 1})

@@ -30,7 +30,7 @@ class ApiSocketConsumer(AsyncWebsocketConsumer):
         # Events skip this consumer's queue and dispatch when the server is daphne and the layer
         # offers a local sink: the layer's reader writes each event's pre-built frame straight to
         # the socket (see pipelit.channel_layer and pipelit.ws_direct). Otherwise `pipelit_event`.
-        self.write_direct = ws_direct.direct_writer(self.base_send)
+        self.write_direct = ws_direct.direct_writer(self.base_send, _event_text)
         self.held: list | None = None  # events that arrive while a subscribe is being answered
         if self.write_direct is not None and _has_sinks(self.channel_layer):
             self.channel_layer.add_sink(self.channel_name, self._deliver)
@@ -86,8 +86,8 @@ class ApiSocketConsumer(AsyncWebsocketConsumer):
             await self._send({"type": "subscribed", "channel": channel})
         finally:
             held, self.held = self.held, None
-            for message in held:
-                self._deliver(message)
+            if held:
+                self._deliver(held)
 
     async def _unsubscribe(self, channel):
         group = self.channels_joined.pop(channel, None) if isinstance(channel, str) else None
@@ -95,14 +95,12 @@ class ApiSocketConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
         await self._send({"type": "unsubscribed", "channel": channel})
 
-    def _deliver(self, message: dict) -> None:
-        """The layer's local sink: called on the reader for every group message, in arrival order."""
-        if message.get("type") != events.MESSAGE_TYPE:
-            return
+    def _deliver(self, messages: list[dict]) -> None:
+        """The layer's local sink: called on the reader with the group messages, in arrival order."""
         if self.held is not None:
-            self.held.append(message)
+            self.held.extend(messages)
             return
-        self.write_direct(message, _text(message))
+        self.write_direct(messages)
 
     async def pipelit_event(self, message):
         """Group message from events.broadcast when no local sink is registered: forward as it comes."""
@@ -135,6 +133,10 @@ class ApiSocketConsumer(AsyncWebsocketConsumer):
 def _text(message: dict) -> str:
     text = message.get("text")  # events.broadcast serialises each event once, at the source
     return text if text is not None else json.dumps(message["event"], default=str)
+
+
+def _event_text(message: dict) -> str | None:
+    return _text(message) if message.get("type") == events.MESSAGE_TYPE else None
 
 
 def _has_sinks(layer) -> bool:
