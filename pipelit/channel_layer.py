@@ -106,19 +106,33 @@ class _FanoutShard(RedisSingleShardConnection):
             if not sinks:
                 continue
             unpacked = layer.channel_layer.deserialize(data)
+            if layer.group_sinks and not layer.group_sinks.isdisjoint(sinks):
+                # Group sinks (a waiting webhook on its execution's group) get each message at once and
+                # stay out of the runs: interleaved with the sockets' messages they would cut every
+                # run to one message, and the sockets would lose their batching.
+                for channel in sinks:
+                    if channel in layer.group_sinks:
+                        self._call(layer, channel, [unpacked])
+                sinks = tuple(channel for channel in sinks if channel not in layer.group_sinks)
+                if not sinks:
+                    continue
             if runs and runs[-1][0] == sinks:
                 runs[-1][1].append(unpacked)  # the usual case: the same sockets as the message before
             else:
                 runs.append((sinks, [unpacked]))
         for channels, messages in runs:
             for channel in channels:  # a sink may close its socket and leave the group
-                sink = layer.sinks.get(channel)
-                if sink is None:
-                    continue
-                try:
-                    sink(messages)
-                except Exception:
-                    logger.exception("local delivery to %s failed", channel)
+                self._call(layer, channel, messages)
+
+    @staticmethod
+    def _call(layer, channel: str, messages: list[dict]) -> None:
+        sink = layer.sinks.get(channel)
+        if sink is None:
+            return
+        try:
+            sink(messages)
+        except Exception:
+            logger.exception("local delivery to %s failed", channel)
 
 
 class _FanoutLoopLayer(RedisPubSubLoopLayer):
@@ -126,6 +140,7 @@ class _FanoutLoopLayer(RedisPubSubLoopLayer):
         super().__init__(*args, **kwargs)
         self._shards = [_FanoutShard(shard.host, self) for shard in self._shards]
         self.sinks: dict[str, Sink] = {}
+        self.group_sinks: set[str] = set()  # members added by group_sink_add
 
     def add_sink(self, channel: str, sink: Sink) -> None:
         """Deliver group messages for `channel` by calling `sink(messages)` on the reader, no queue:
@@ -137,6 +152,7 @@ class _FanoutLoopLayer(RedisPubSubLoopLayer):
 
     def remove_sink(self, channel: str) -> None:
         self.sinks.pop(channel, None)
+        self.group_sinks.discard(channel)
 
     async def group_sink_add(self, group: str, sink: Sink) -> str:
         """Make `sink` a member of `group` -> its member name. Unlike a channel from `new_channel`,
@@ -144,6 +160,7 @@ class _FanoutLoopLayer(RedisPubSubLoopLayer):
         group); leave with `remove_sink` + `group_discard`."""
         name = f"{self.prefix}sink.{uuid.uuid4().hex}"
         self.sinks[name] = sink
+        self.group_sinks.add(name)
         group_channel = self._get_group_channel_name(group)
         self.groups.setdefault(group_channel, set()).add(name)
         await self._get_shard(group_channel).subscribe(group_channel)
@@ -163,6 +180,7 @@ class _FanoutLoopLayer(RedisPubSubLoopLayer):
 
     async def flush(self):
         self.sinks = {}
+        self.group_sinks = set()
         await super().flush()
 
 

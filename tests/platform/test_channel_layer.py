@@ -155,3 +155,30 @@ async def test_a_group_sink_has_no_redis_channel_of_its_own_and_leaves_nothing_b
     await layer.group_discard("pipelit.test.sink-only", name)
     assert [m["n"] for m in received] == [1]
     assert inner._get_group_channel_name("pipelit.test.sink-only") not in inner.groups
+
+
+@pytest.mark.asyncio
+async def test_a_group_sink_gets_its_messages_at_once_without_breaking_the_sockets_batches():
+    layer = get_channel_layer()
+    socket_calls, waiter = [], []
+    socket = await layer.new_channel()
+    layer.add_sink(socket, socket_calls.append)
+    await layer.group_add("pipelit.test.interleaved-wf", socket)
+    name = await layer.group_sink_add("pipelit.test.interleaved-ex", waiter.extend)
+    batch = []
+    for i in range(20):  # as a run publishes: each event on the workflow's and the execution's group
+        batch.append(("pipelit.test.interleaved-wf", {"type": "pipelit.event", "n": i}))
+        batch.append(("pipelit.test.interleaved-ex", {"type": "pipelit.event", "n": i}))
+    await layer.group_send_many(batch)
+    for _ in range(500):
+        if sum(map(len, socket_calls)) == 20 and len(waiter) == 20:
+            break
+        await asyncio.sleep(0.01)
+    layer.remove_sink(name)
+    await layer.group_discard("pipelit.test.interleaved-ex", name)
+    layer.remove_sink(socket)
+    await layer.group_discard("pipelit.test.interleaved-wf", socket)
+    assert [m["n"] for call in socket_calls for m in call] == list(range(20))
+    assert [m["n"] for m in waiter] == list(range(20))
+    # One pipelined burst arrives (nearly) at once: the socket gets it in a few calls, not twenty.
+    assert len(socket_calls) <= 4, [len(call) for call in socket_calls]
