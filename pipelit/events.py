@@ -122,20 +122,11 @@ class _Publisher:
 
 
 async def _send(layer, batch: list[tuple[str, dict]]) -> None:
-    """One burst: in one Redis round trip when the layer can (channel_layer.py), else one by one."""
-    send_many = getattr(layer, "group_send_many", None)
-    if send_many is not None:
-        try:
-            await send_many(batch)
-            return
-        except Exception:
-            logger.exception("broadcast of %d events failed", len(batch))
-            return
-    for group, message in batch:
-        try:
-            await layer.group_send(group, message)
-        except Exception:
-            logger.exception("broadcast to %s failed", group)
+    """One burst, in one Redis round trip (channel_layer.py `group_send_many`)."""
+    try:
+        await layer.group_send_many(batch)
+    except Exception:
+        logger.exception("broadcast of %d events failed", len(batch))
 
 
 _publisher = _Publisher()

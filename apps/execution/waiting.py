@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 
 from channels.layers import get_channel_layer
 
@@ -19,11 +18,11 @@ FINISH_EVENTS = {"execution_completed", "execution_failed", "execution_cancelled
 class FinishListener:
     """Join `execution:<id>` BEFORE the run is enqueued, so its end cannot be missed.
 
-    With a layer that offers group sinks (pipelit/channel_layer.py) the listener joins the group as a
-    sink, with no Redis channel of its own; the reader hands each event of the execution straight to
-    `_deliver`, which drops the node events without waking the waiting request and resolves a future
-    with the finish event. Leaving the group is not awaited: the answer goes out first, the
-    UNSUBSCRIBE follows in the background.
+    The listener joins the group as a sink (pipelit/channel_layer.py `group_sink_add`), with no Redis
+    channel of its own: the reader hands each event of the execution straight to `_deliver`, which
+    drops the node events without waking the waiting request and resolves a future with the finish
+    event. Leaving the group is not awaited: the answer goes out first, the UNSUBSCRIBE follows in
+    the background.
     """
 
     def __init__(self, execution_id: str):
@@ -32,25 +31,15 @@ class FinishListener:
         self.group = events.group_for(f"execution:{self.execution_id}")
         self.channel = None
         self._finished: asyncio.Future | None = None
-        self._sink = False
 
     async def __aenter__(self) -> FinishListener:
-        sink_add = getattr(self.layer, "group_sink_add", None)
-        if sink_add is not None:
-            self._finished = asyncio.get_running_loop().create_future()
-            self.channel = await sink_add(self.group, self._deliver)
-            self._sink = True
-            return self
-        self.channel = await self.layer.new_channel()
-        await self.layer.group_add(self.group, self.channel)
+        self._finished = asyncio.get_running_loop().create_future()
+        self.channel = await self.layer.group_sink_add(self.group, self._deliver)
         return self
 
     async def __aexit__(self, *exc) -> None:
-        if self._sink:
-            self.layer.remove_sink(self.channel)
-            _in_background(self.layer.group_discard(self.group, self.channel))
-        else:
-            await self.layer.group_discard(self.group, self.channel)
+        self.layer.remove_sink(self.channel)
+        _in_background(self.layer.group_discard(self.group, self.channel))
 
     def _deliver(self, messages: list[dict]) -> None:
         for message in messages:
@@ -60,21 +49,10 @@ class FinishListener:
 
     async def wait(self, timeout: float) -> dict | None:
         """The finishing event's data, or None when `timeout` seconds pass first."""
-        if self._finished is not None:
-            try:
-                return await asyncio.wait_for(asyncio.shield(self._finished), timeout)
-            except TimeoutError:
-                return None
-        deadline = time.monotonic() + timeout
-        while (remaining := deadline - time.monotonic()) > 0:
-            try:
-                message = await asyncio.wait_for(self.layer.receive(self.channel), remaining)
-            except TimeoutError:
-                return None
-            event = message.get("event") or {}
-            if event.get("type") in FINISH_EVENTS:
-                return event.get("data") or {}
-        return None
+        try:
+            return await asyncio.wait_for(asyncio.shield(self._finished), timeout)
+        except TimeoutError:
+            return None
 
 
 _background: set[asyncio.Task] = set()
