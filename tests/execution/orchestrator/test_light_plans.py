@@ -71,13 +71,16 @@ def test_a_plan_that_is_not_light_is_checkpointed_every_step(process_saver, step
     assert process_saver.puts >= 2
 
 
+def pending_chain_run(user, *, count: int):
+    """A pending, not enqueued execution of trigger -> `count` code nodes."""
+    workflow = code_chain(owner=user, count=count)
+    trigger = WorkflowNode.objects.get(workflow=workflow, node_id="trigger")
+    return execution_create(workflow=workflow, trigger_node=trigger, payload={}, user=user, enqueue=False)
+
+
 @pytest.mark.django_db
 def test_a_light_execution_writes_all_its_log_rows_in_one_insert(user):
-    workflow = code_chain(owner=user, count=3)
-    trigger = WorkflowNode.objects.get(workflow=workflow, node_id="trigger")
-    execution = execution_create(
-        workflow=workflow, trigger_node=trigger, payload={}, user=user, enqueue=False
-    )
+    execution = pending_chain_run(user, count=3)
     with CaptureQueriesContext(connection) as queries:
         done = execution_run(execution_id=str(execution.execution_id))
     assert done.status == "completed" and done.final_output == {"output": 3}
@@ -90,11 +93,7 @@ def test_a_light_execution_writes_all_its_log_rows_in_one_insert(user):
 
 @pytest.mark.django_db
 def test_a_batching_reporter_writes_rows_that_waited_too_long_on_its_tick(user):
-    workflow = code_chain(owner=user, count=1)
-    trigger = WorkflowNode.objects.get(workflow=workflow, node_id="trigger")
-    execution = execution_create(
-        workflow=workflow, trigger_node=trigger, payload={}, user=user, enqueue=False
-    )
+    execution = pending_chain_run(user, count=1)
     reporter = DbReporter(execution, {"trigger": "trigger_manual"})
     reporter.set_batching(True)
     reporter.node_running("trigger", {})

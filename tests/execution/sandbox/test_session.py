@@ -1,22 +1,12 @@
 """Sandbox sessions: one execution's snippets share warm processes; executions never do."""
 
-import os
 import time
 
 from apps.execution.sandbox import Limits, run_snippet
 from apps.execution.sandbox.session import current_session, sandbox_session
+from apps.execution.services.recovery import _pid_alive
 
 PID = "import os\nresult = os.getpid()"
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def test_snippets_in_one_session_share_a_process_and_separate_sessions_do_not():
@@ -39,9 +29,9 @@ def test_closing_the_session_ends_the_process_it_kept():
         pid = run_snippet(PID).output
         assert session.idle_count() == 1
     deadline = time.monotonic() + 5
-    while pid_alive(pid) and time.monotonic() < deadline:
+    while _pid_alive(pid) and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert not pid_alive(pid)
+    assert not _pid_alive(pid)
 
 
 def test_a_snippet_that_raised_keeps_its_process_but_one_that_timed_out_does_not():
