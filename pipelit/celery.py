@@ -3,9 +3,24 @@
 import os
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pipelit.settings")
 
 app = Celery("pipelit")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _tidy_database_connections(task=None, **kwargs) -> None:
+    """What Django does around each request: drop connections that are broken or older than
+    CONN_MAX_AGE (settings.CELERY_DB_REUSE_MAX keeps Celery from closing them all). Not for a task
+    run in the caller's own thread (`apply()`): its connection is the caller's."""
+    from django.db import close_old_connections
+
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
+
+    close_old_connections()

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import uuid
 from collections.abc import Callable
 
+import redis
 from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer, RedisSingleShardConnection
-from channels_redis.utils import _wrap_close
+from channels_redis.utils import _consistent_hash, _wrap_close, decode_hosts
 
 logger = logging.getLogger(__name__)
 
@@ -185,8 +187,44 @@ class _FanoutLoopLayer(RedisPubSubLoopLayer):
 
 
 class FanoutPubSubChannelLayer(RedisPubSubChannelLayer):
-    """`channels_redis.pubsub.RedisPubSubChannelLayer` plus `add_sink`/`remove_sink` and
-    `group_send_many` (events.py sends each burst of events with it)."""
+    """`channels_redis.pubsub.RedisPubSubChannelLayer` plus `add_sink`/`remove_sink`, `group_send_many`
+    and `publish_blocking` (events.py sends each burst of events with it, from a plain thread)."""
+
+    _sync_clients: tuple[int, list[redis.Redis]] | None = None
+
+    def publish_blocking(self, messages: list[tuple[str, dict]]) -> None:
+        """`group_send_many` for code without an event loop: PUBLISH each (group, message) to the
+        group's Redis channel, in order, one pipeline (one round trip) per shard. The names and bytes
+        are the ones the async layer uses, so every process's reader gets them as group messages.
+
+        A synchronous client costs far less per burst than driving redis.asyncio from a loop thread
+        (~0.15 vs ~1.9 ms of CPU for an execution's 14 events, measured in the worker)."""
+        prefix = self._kwargs.get("prefix", "asgi")
+        clients = self._blocking_clients()
+        pipes: dict[int, redis.client.Pipeline] = {}
+        for group, message in messages:
+            name = f"{prefix}__group__{group}"
+            index = _consistent_hash(name, len(clients))
+            pipe = pipes.get(index)
+            if pipe is None:
+                pipe = pipes[index] = clients[index].pipeline(transaction=False)
+            pipe.publish(name, self.serialize(message))
+        for pipe in pipes.values():
+            pipe.execute()
+
+    def _blocking_clients(self) -> list[redis.Redis]:
+        """One synchronous client per shard, per process (a forked worker opens its own)."""
+        pid = os.getpid()
+        if self._sync_clients is None or self._sync_clients[0] != pid:
+            clients = []
+            for host in decode_hosts(self._kwargs.get("hosts")):
+                host = dict(host)
+                if "address" in host:
+                    clients.append(redis.Redis.from_url(host.pop("address"), **host))
+                else:
+                    clients.append(redis.Redis(**host))
+            self._sync_clients = (pid, clients)
+        return self._sync_clients[1]
 
     def _get_layer(self):
         loop = asyncio.get_running_loop()

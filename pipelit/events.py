@@ -7,7 +7,6 @@ message type `pipelit.event` carrying the ready-to-send envelope.
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import hashlib
 import json
@@ -45,86 +44,66 @@ def envelope(channel: str, event_type: str, data: dict[str, Any]) -> dict[str, A
 
 
 class _Publisher:
-    """One long-lived event loop thread per process that sends events in submission order.
+    """One long-lived thread per process that sends events in submission order.
 
-    `async_to_sync(group_send)` per event costs ~5 ms here (a fresh loop and Redis connection each
-    time); a persistent loop with its own connection pool sends in well under a millisecond and
-    never blocks the caller. Submitting only appends to a deque; the loop thread is woken once per
-    burst, not once per event (each wake-up is a syscall and a thread switch).
+    Submitting only appends to a deque, so a broadcast never waits for Redis; the thread is woken
+    once per burst, not once per event, and sends each burst in one round trip
+    (channel_layer.py `publish_blocking`) with a plain synchronous Redis client.
     """
 
     def __init__(self):
         self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
         self._sent = threading.Condition(self._lock)
         self._pid = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._wake: asyncio.Event | None = None
         self._pending: deque = deque()
         self._unsent = 0
-        self._wake_scheduled = False
 
-    def _ensure_started(self) -> asyncio.AbstractEventLoop:
-        if self._pid == os.getpid() and self._loop is not None:
-            return self._loop
+    def _ensure_started(self) -> None:
+        if self._pid == os.getpid():
+            return
         with self._lock:
-            if self._pid != os.getpid() or self._loop is None:  # first use, or a forked child
+            if self._pid != os.getpid():  # first use, or a forked child
                 self._pending.clear()
-                self._unsent, self._wake_scheduled = 0, False
-                ready = threading.Event()
-                thread = threading.Thread(target=self._run, args=(ready,), name="pipelit-events", daemon=True)
-                thread.start()
-                ready.wait(5)
+                self._unsent = 0
+                threading.Thread(target=self._run, name="pipelit-events", daemon=True).start()
                 self._pid = os.getpid()
-        return self._loop
 
-    def _run(self, ready: threading.Event) -> None:
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        self._loop, self._wake = loop, asyncio.Event()
-        loop.call_soon(ready.set)
-        loop.run_until_complete(self._drain())
-
-    async def _drain(self) -> None:
+    def _run(self) -> None:
         layer = get_channel_layer()
         while True:
-            await self._wake.wait()
-            self._wake.clear()
-            while True:
-                with self._lock:
-                    if not self._pending:
-                        self._wake_scheduled = False
-                        break
-                    batch = list(self._pending)
-                    self._pending.clear()
-                await _send(layer, batch)
-                with self._lock:
-                    self._unsent -= len(batch)
-                    if self._unsent == 0:
-                        self._sent.notify_all()
+            with self._lock:
+                while not self._pending:
+                    self._wake.wait()
+                batch = list(self._pending)
+                self._pending.clear()
+            _send(layer, batch)
+            with self._lock:
+                self._unsent -= len(batch)
+                if self._unsent == 0:
+                    self._sent.notify_all()
 
     def submit(self, group: str, message: dict) -> None:
-        loop = self._ensure_started()
+        self._ensure_started()
         with self._lock:
             self._pending.append((group, message))
             self._unsent += 1
-            if self._wake_scheduled:
-                return
-            self._wake_scheduled = True
-        loop.call_soon_threadsafe(self._wake.set)
+            if len(self._pending) == 1:  # the thread may be asleep; later ones find it awake
+                self._wake.notify()
 
     def flush(self, timeout: float = 5) -> None:
         """Block until everything submitted so far has been sent (tests, process exit)."""
-        if self._pid != os.getpid() or self._loop is None:
+        if self._pid != os.getpid():
             return
         with self._sent:
             if not self._sent.wait_for(lambda: self._unsent == 0, timeout):
                 logger.warning("events still unsent after %.1fs", timeout)
 
 
-async def _send(layer, batch: list[tuple[str, dict]]) -> None:
-    """One burst, in one Redis round trip (channel_layer.py `group_send_many`)."""
+def _send(layer, batch: list[tuple[str, dict]]) -> None:
+    """One burst, in one Redis round trip."""
     try:
-        await layer.group_send_many(batch)
+        layer.publish_blocking(batch)
     except Exception:
         logger.exception("broadcast of %d events failed", len(batch))
 

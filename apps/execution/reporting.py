@@ -9,6 +9,7 @@ the REST API for longer than that).
 from __future__ import annotations
 
 import json
+import threading
 import time
 from datetime import timedelta
 from typing import Any
@@ -45,6 +46,9 @@ class DbReporter:
     # should_cancel reads a Redis flag (redis-py's client is thread-safe), never the ORM: the bridge may
     # call it from the graph's threads, without a round trip to the worker thread (orchestrator/bridge.py).
     cancel_check_thread_safe = True
+    # While batching, node_running/node_finished touch no database (the row is kept, the event is
+    # queued for the publisher thread): the bridge may call them from the graph's threads.
+    batch_thread_safe = True
 
     def __init__(self, execution, component_types: dict[str, str]):
         self.execution = execution
@@ -58,13 +62,15 @@ class DbReporter:
         self._batching = False
         self._pending: list[ExecutionLog] = []
         self._pending_since = 0.0
+        self._pending_lock = threading.Lock()
 
     def set_batching(self, enabled: bool) -> None:
         self._batching = enabled
 
     def flush(self) -> None:
         """Write the rows kept back while batching (one INSERT)."""
-        rows, self._pending = self._pending, []
+        with self._pending_lock:
+            rows, self._pending = self._pending, []
         if rows:
             ExecutionLog.objects.bulk_create(rows)
 
@@ -110,9 +116,10 @@ class DbReporter:
             retry_count=int(metadata.get("retry_count", 0)) if isinstance(metadata, dict) else 0,
         )
         if self._batching:
-            if not self._pending:
-                self._pending_since = time.monotonic()
-            self._pending.append(row)
+            with self._pending_lock:
+                if not self._pending:
+                    self._pending_since = time.monotonic()
+                self._pending.append(row)
         else:
             row.save(force_insert=True)
         data = {"execution_id": self.execution_id, "node_id": node_id, "status": status}

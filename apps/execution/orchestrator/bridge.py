@@ -9,7 +9,10 @@ reporter declares it thread-safe).
 
 With `batch=True` (a light plan, compiler.py: nothing is checkpointed per step, so there is no order
 of log row before checkpoint to keep) `node_finished` only enqueues, and a reporter that can batch
-(`set_batching`/`flush`) writes its records when it chooses; `flush()` at the end of the run.
+(`set_batching`/`flush`) writes its records when it chooses; `flush()` at the end of the run. A
+reporter that says its batching calls touch no database (`batch_thread_safe = True`: they keep the
+record and publish the event) is then called straight from the steps: the calling thread is not
+woken twice per node, and it only waits for the end of the run (and ticks).
 """
 
 from __future__ import annotations
@@ -51,9 +54,14 @@ class ReporterBridge:
         # A reporter whose `should_cancel` is safe on any thread (e.g. a Redis flag, no ORM) says so with
         # `cancel_check_thread_safe = True`: the steps then call it directly, without a round trip.
         self._direct_cancel = bool(getattr(reporter, "cancel_check_thread_safe", False))
+        self._direct = batch and bool(getattr(reporter, "batch_thread_safe", False))
 
     # --- the worker side: NodeReporter for the steps -----------------------------------------------
     def node_running(self, node_id: str, input: Any) -> None:
+        if self._direct:
+            if not self._closed:
+                self.reporter.node_running(node_id, input)
+            return
         self._queue.put((RUNNING, node_id, input))
 
     def node_finished(self, node_id: str, result: Any) -> None:
@@ -66,6 +74,10 @@ class ReporterBridge:
     def enqueue_finished(self, node_id: str, result: Any) -> _Reply | None:
         """node_finished in two halves: queue it now (keeps the order), wait on the reply later (None:
         nothing to wait for)."""
+        if self._direct:
+            if not self._closed:
+                self.reporter.node_finished(node_id, result)
+            return None
         reply = _Reply() if self._wait_for_records else None
         with self._lock:
             if self._closed:

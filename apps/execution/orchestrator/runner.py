@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-
-from langgraph.checkpoint.memory import InMemorySaver
 
 from apps.execution import checkpoints
 from apps.execution.graph import GraphSnapshot
@@ -127,29 +125,37 @@ def _run_plan(
         _order=plan.topology.order,
         **run_options,
     )
-    saver = checkpointer if checkpointer is not None else _saver(plan)
-    graph = plan.graph.copy(update={"checkpointer": saver})
     config = {
         "configurable": {"thread_id": execution_id, CONFIG_KEY: run},
         "recursion_limit": plan.recursion_limit,
     }
-    start = _graph_input(graph, config, plan, run, resume=resume, recover=recover)
-    if isinstance(start, RunOutcome):
-        return start
-    if start is _ALREADY_DONE:
-        return _outcome(graph.get_state(config).values, plan.topology, run, started, None)
-    if start is _FRESH:
-        start = initial_state(trigger=dict(trigger_payload or {}), execution_id=execution_id)
+    # A light plan keeps no checkpoints at all (nothing to recover or resume; a recovered run starts
+    # over and replays the logged nodes): its final state is what invoke returns.
+    light = plan.light and checkpointer is None and resume is None
+    if light:
+        graph, start = (
+            plan.graph,
+            initial_state(trigger=dict(trigger_payload or {}), execution_id=execution_id),
+        )
+    else:
+        graph = plan.graph.copy(update={"checkpointer": checkpointer or checkpoints.checkpointer()})
+        start = _graph_input(graph, config, plan, run, resume=resume, recover=recover)
+        if isinstance(start, RunOutcome):
+            return start
+        if start is _ALREADY_DONE:
+            return _outcome(graph.get_state(config).values, plan.topology, run, started, None)
+        if start is _FRESH:
+            start = initial_state(trigger=dict(trigger_payload or {}), execution_id=execution_id)
 
     def invoke() -> None:
         try:
             with sandbox_session():  # the run's code nodes share warm sandbox processes
-                graph.invoke(start, config=config, durability="exit" if plan.light else "sync")
-            bridge.done(("ok", None))
+                values = graph.invoke(start, config=config)
+            bridge.done(("ok", values))
         except BaseException as exc:  # reported by the calling thread
             bridge.done(("error", exc))
 
-    threading.Thread(target=invoke, name=f"pipelit-run-{execution_id}", daemon=True).start()
+    _RUN_THREADS.submit(invoke)
     try:
         finished, value = bridge.serve(run.deadline)
     except Exception as exc:  # the reporter itself failed: stop the run
@@ -160,6 +166,8 @@ def _run_plan(
     kind, payload = value
     if kind == "error":  # an engine bug must still end the execution cleanly
         return _failed(run, started, f"engine error: {payload}", "engine_error")
+    if light:
+        return _outcome(payload, plan.topology, run, started, None)
     state = graph.get_state(config)
     pause = interrupts.pause_of(state, plan.node_ids, plan.breakpoints, plan.successors)
     if pause is not None and pause["reason"] in (interrupts.BEFORE, interrupts.AFTER):
@@ -169,9 +177,9 @@ def _run_plan(
     return _outcome(state.values, plan.topology, run, started, pause)
 
 
-def _saver(plan) -> Any:
-    """The process's checkpointer, or for a light plan a fresh one in memory (nothing to recover)."""
-    return InMemorySaver(serde=checkpoints.serde()) if plan.light else checkpoints.checkpointer()
+# The threads graphs run on, reused from run to run (a thread started per run cost more than the
+# run's bookkeeping). A run abandoned at its deadline keeps its thread until its component returns.
+_RUN_THREADS = ThreadPoolExecutor(max_workers=64, thread_name_prefix="pipelit-run")
 
 
 _ALREADY_DONE = object()
