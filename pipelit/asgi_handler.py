@@ -10,13 +10,13 @@ of requests in flight and keeps at most `POOL_SIZE` idle threads.
 
 The middleware chain is also built in sync mode and run with ONE hop into that thread. In async mode
 Django runs every `MiddlewareMixin` middleware's process_request/process_response through its own
-`sync_to_async`: 17 thread hand-offs per request with our nine middlewares. Our views are sync (DRF);
-the one async view (the webhook's `?wait=`) is adapted by Django with `async_to_sync` and its awaits
-run on the server's event loop as before, while the request's own thread waits for it.
+`sync_to_async`: 17 thread hand-offs per request with our nine middlewares. All our views are sync
+(DRF, and the webhook's `?wait=`, which reaches the channel layer through `request.server_loop`).
 """
 
 from __future__ import annotations
 
+import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
@@ -32,6 +32,7 @@ class PooledThreadASGIHandler(ASGIHandler):
         self._idle: list[ThreadPoolExecutor] = []
 
     async def get_response_async(self, request):
+        request.server_loop = asyncio.get_running_loop()  # for sync views that use the channel layer
         return await sync_to_async(self.get_response, thread_sensitive=True)(request)
 
     async def __call__(self, scope, receive, send):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 
@@ -13,6 +14,7 @@ from pipelit import events
 logger = logging.getLogger(__name__)
 
 FINISH_EVENTS = {"execution_completed", "execution_failed", "execution_cancelled"}
+JOIN_TIMEOUT_SECONDS = 30.0
 
 
 class FinishListener:
@@ -70,3 +72,55 @@ def _in_background(coroutine) -> None:
                 logger.warning("leaving an execution's group failed: %s", finished.exception())
 
     task.add_done_callback(done)
+
+
+class FinishWaiter:
+    """FinishListener for a request's own thread, with the channel layer on the server's event loop.
+
+    Joining starts at construction and runs on `loop` while the thread goes on (auth, lookups);
+    `joined()` blocks until the SUBSCRIBE is confirmed, so call it before the run is enqueued. The
+    sink resolves a thread-safe future, so `wait()` blocks the thread only, never the loop. `leave()`
+    is not awaited: it runs on the loop after the join, whether the join succeeded or not.
+    """
+
+    def __init__(self, execution_id: str, loop: asyncio.AbstractEventLoop):
+        self.group = events.group_for(f"execution:{execution_id}")
+        self.channel = None
+        self._loop = loop
+        self._finished: concurrent.futures.Future = concurrent.futures.Future()
+        self._joining = asyncio.run_coroutine_threadsafe(self._join(), loop)
+
+    async def _join(self) -> None:
+        self.channel = await get_channel_layer().group_sink_add(self.group, self._deliver)
+
+    def _deliver(self, messages: list[dict]) -> None:
+        for message in messages:
+            event = message.get("event") or {}
+            if event.get("type") in FINISH_EVENTS and not self._finished.done():
+                self._finished.set_result(event.get("data") or {})
+
+    def joined(self, timeout: float = JOIN_TIMEOUT_SECONDS) -> None:
+        """Block until the group is joined; raises what the join raised (RedisError, TimeoutError)."""
+        self._joining.result(timeout)
+
+    def wait(self, timeout: float) -> dict | None:
+        """The finishing event's data, or None when `timeout` seconds pass first."""
+        try:
+            return self._finished.result(timeout)
+        except concurrent.futures.TimeoutError:
+            return None
+
+    def leave(self) -> None:
+        asyncio.run_coroutine_threadsafe(self._leave(), self._loop)
+
+    async def _leave(self) -> None:
+        with contextlib.suppress(Exception):  # a failed join left at most a sink and a group entry
+            await asyncio.wrap_future(self._joining)
+        layer = get_channel_layer()
+        channel = self.channel
+        if channel is None:  # the join failed before it had a name: find the sink by its function
+            channel = next((name for name, sink in layer.sinks.items() if sink == self._deliver), None)
+            if channel is None:
+                return
+        layer.remove_sink(channel)
+        _in_background(layer.group_discard(self.group, channel))

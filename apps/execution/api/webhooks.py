@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
@@ -23,13 +23,15 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
 from apps.workflows.models import Workflow
+from apps.workflows.selectors import workflow_get_for_user
 from pipelit.api import Conflict, ServiceUnavailable
 from pipelit.ratelimit import webhook_rate_refusal
 
+from ..selectors import trigger_target_find
 from ..services.executions import execution_create
 from ..services.protection import ConcurrencyLimited, throttled_response
 from ..services.triggers import trigger_check, trigger_node_find
-from ..waiting import FinishListener
+from ..waiting import FinishListener, FinishWaiter
 
 MAX_WAIT_SECONDS = 300.0
 
@@ -48,34 +50,40 @@ def _authenticate(request):
     return user if getattr(user, "is_authenticated", False) else None
 
 
-def _prepare(request, slug: str):
-    """Auth, workflow, trigger and checks; raises nothing it does not describe."""
+def _caller(request):
+    """The authenticated user within the webhook rate limit -> (user, None), else (None, refusal)."""
     user = _authenticate(request)
     if user is None:
-        return None, None, None, JsonResponse({"detail": "Invalid or missing API key"}, status=401)
-    refusal = webhook_rate_refusal(request)
-    if refusal is not None:
-        return None, None, None, refusal
-    from apps.workflows.selectors import workflow_get_for_user
+        return None, JsonResponse({"detail": "Invalid or missing API key"}, status=401)
+    return user, webhook_rate_refusal(request)
 
+
+def _target(request, user, slug: str):
+    """The workflow and its webhook trigger, checked -> (workflow, node, None), else a refusal."""
+    trigger_node_id = request.GET.get("trigger_node_id")
+    node = trigger_target_find(
+        user=user, slug=slug, component_type="trigger_webhook", trigger_node_id=trigger_node_id
+    )
+    if node is not None:
+        workflow = node.workflow
+    else:  # not the owner's, or something is missing: the two-step lookup says which refusal applies
+        try:
+            workflow = workflow_get_for_user(user=user, slug=slug, write=True)
+        except (Http404, exceptions.PermissionDenied):
+            return None, None, JsonResponse({"detail": f"Workflow '{slug}' not found"}, status=404)
     try:
-        workflow = workflow_get_for_user(user=user, slug=slug, write=True)
-    except (Http404, exceptions.PermissionDenied):
-        return None, None, None, JsonResponse({"detail": f"Workflow '{slug}' not found"}, status=404)
-    try:
-        node = trigger_node_find(
-            workflow=workflow,
-            component_type="trigger_webhook",
-            trigger_node_id=request.GET.get("trigger_node_id"),
-        )
+        if node is None:
+            node = trigger_node_find(
+                workflow=workflow, component_type="trigger_webhook", trigger_node_id=trigger_node_id
+            )
         trigger_check(workflow=workflow, node=node)
     except Http404 as exc:
-        return None, None, None, JsonResponse({"detail": str(exc)}, status=404)
+        return None, None, JsonResponse({"detail": str(exc)}, status=404)
     except Conflict as exc:
-        return None, None, None, JsonResponse({"detail": str(exc.detail)}, status=409)
+        return None, None, JsonResponse({"detail": str(exc.detail)}, status=409)
     except ConcurrencyLimited as exc:
-        return None, None, None, throttled_response(exc)
-    return user, workflow, node, None
+        return None, None, throttled_response(exc)
+    return workflow, node, None
 
 
 def _parse_body(request) -> tuple[object, JsonResponse | None]:
@@ -133,32 +141,76 @@ def _unavailable(message: str, retry_after: int) -> JsonResponse:
     return response
 
 
+def _fire_and_wait(request, execution_id: str, fire, wait: float, waiter: FinishWaiter | None):
+    """Fire once the finish listener has joined, then wait for the finish event. Under daphne the
+    channel layer lives on the server's loop (`request.server_loop`) and this thread only blocks;
+    without one (a sync test client) a temporary loop carries the wait."""
+    loop = getattr(request, "server_loop", None)
+    if loop is None:
+        return async_to_sync(_fire_and_wait_on_own_loop)(execution_id, fire, wait)
+    own = waiter is None
+    waiter = waiter or FinishWaiter(execution_id, loop)
+    try:
+        try:
+            waiter.joined()
+        except TimeoutError as exc:
+            raise RedisError("timed out joining the execution's group") from exc
+        fire()
+        return waiter.wait(wait)
+    finally:
+        if own:
+            waiter.leave()
+
+
+async def _fire_and_wait_on_own_loop(execution_id: str, fire, wait: float):
+    async with FinishListener(execution_id) as listener:
+        await sync_to_async(fire)()
+        return await listener.wait(wait)
+
+
 @csrf_exempt
-async def webhook(request, slug: str):
+def webhook(request, slug: str):
     if request.method != "POST":
         return JsonResponse({"detail": "Method not allowed; POST the payload."}, status=405)
-    user, workflow, node, refusal = await sync_to_async(_prepare)(request, slug)
+    user, refusal = _caller(request)
     if refusal is not None:
         return refusal
-    body, refusal = _parse_body(request)
+    execution_id = uuid.uuid4()
+    waiter = None
+    loop = getattr(request, "server_loop", None)
+    if loop is not None and request.GET.get("wait") not in (None, "", "0"):
+        # Join the execution's group now, on the loop, while this thread does the lookups.
+        waiter = FinishWaiter(str(execution_id), loop)
+    try:
+        return _answer(request, slug, user, execution_id, waiter)
+    finally:
+        if waiter is not None:
+            waiter.leave()
+
+
+def _answer(request, slug: str, user, execution_id: uuid.UUID, waiter: FinishWaiter | None):
+    workflow, node, refusal = _target(request, user, slug)
+    if refusal is None:
+        body, refusal = _parse_body(request)
     if refusal is None:
         wait, refusal = _wait_seconds(request, node)
     if refusal is not None:
         return refusal
-    execution_id = uuid.uuid4()
     accepted = {
         "status": "accepted",
         "execution_id": str(execution_id),
         "message": "Workflow execution started",
     }
     payload = _payload(request, body)
+
+    def fire():
+        _fire(workflow, node, user, payload, execution_id)
+
     try:
         if not wait:
-            await sync_to_async(_fire)(workflow, node, user, payload, execution_id)
+            fire()
             return JsonResponse(accepted, status=202)
-        async with FinishListener(str(execution_id)) as listener:
-            await sync_to_async(_fire)(workflow, node, user, payload, execution_id)
-            finished = await listener.wait(wait)
+        finished = _fire_and_wait(request, str(execution_id), fire, wait, waiter)
     except ServiceUnavailable as exc:
         return _unavailable(str(exc.detail), exc.wait)
     except RedisError:  # the completion listener could not subscribe: nothing was fired
