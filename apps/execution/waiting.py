@@ -14,15 +14,24 @@ from pipelit import events
 logger = logging.getLogger(__name__)
 
 FINISH_EVENTS = {"execution_completed", "execution_failed", "execution_cancelled"}
+
+
+def finish_channel(execution_id) -> str:
+    """Where an execution's finish event is also published (services/executions.py), alone: a waiting
+    caller listens here instead of on `execution:<id>`, so its process is not handed every node event
+    of the run (~14 messages) to find the one it waits for. Internal: no socket may subscribe to it."""
+    return f"execution-finish:{execution_id}"
+
+
 JOIN_TIMEOUT_SECONDS = 30.0
 
 
 class FinishListener:
-    """Join `execution:<id>` BEFORE the run is enqueued, so its end cannot be missed.
+    """Join the execution's finish channel BEFORE the run is enqueued, so its end cannot be missed.
 
     The listener joins the group as a sink (pipelit/channel_layer.py `group_sink_add`), with no Redis
-    channel of its own: the reader hands each event of the execution straight to `_deliver`, which
-    drops the node events without waking the waiting request and resolves a future with the finish
+    channel of its own: the reader hands each event on that channel straight to `_deliver`, which
+    resolves a future with the finish
     event. Leaving the group is not awaited: the answer goes out first, the UNSUBSCRIBE follows in
     the background.
     """
@@ -30,7 +39,7 @@ class FinishListener:
     def __init__(self, execution_id: str):
         self.execution_id = str(execution_id)
         self.layer = get_channel_layer()
-        self.group = events.group_for(f"execution:{self.execution_id}")
+        self.group = events.group_for(finish_channel(self.execution_id))
         self.channel = None
         self._finished: asyncio.Future | None = None
 
@@ -84,7 +93,7 @@ class FinishWaiter:
     """
 
     def __init__(self, execution_id: str, loop: asyncio.AbstractEventLoop):
-        self.group = events.group_for(f"execution:{execution_id}")
+        self.group = events.group_for(finish_channel(execution_id))
         self.channel = None
         self._loop = loop
         self._finished: concurrent.futures.Future = concurrent.futures.Future()

@@ -1,5 +1,5 @@
-"""FinishListener: a waiting request hears its execution's end, ignores the node events, and leaves no
-subscription behind."""
+"""FinishListener: a waiting request hears its execution's end on the finish channel (not the node
+events on `execution:<id>`), and leaves no subscription behind."""
 
 import asyncio
 import threading
@@ -8,7 +8,7 @@ import time
 import pytest
 from channels.layers import get_channel_layer
 
-from apps.execution.waiting import FinishListener
+from apps.execution.waiting import FinishListener, finish_channel
 from pipelit import events
 
 
@@ -24,12 +24,12 @@ async def settle(predicate, seconds=5.0):
 async def test_the_listener_answers_with_the_finish_event_and_then_leaves_its_group():
     layer = get_channel_layer()
     inner = layer._get_layer()
-    group_channel = inner._get_group_channel_name(events.group_for("execution:wait-1"))
+    group_channel = inner._get_group_channel_name(events.group_for(finish_channel("wait-1")))
     async with FinishListener("wait-1") as listener:
         for status in ("running", "success"):
             events.broadcast("execution:wait-1", "node_status", {"execution_id": "wait-1", "status": status})
         events.broadcast(
-            "execution:wait-1", "execution_completed", {"status": "completed", "final_output": 5}
+            finish_channel("wait-1"), "execution_completed", {"status": "completed", "final_output": 5}
         )
         finished = await listener.wait(5)
         assert group_channel in inner.groups
@@ -62,7 +62,7 @@ def test_the_thread_side_waiter_joins_on_the_server_loop_answers_and_leaves(serv
     def inner_state():
         async def read():
             inner = get_channel_layer()._get_layer()
-            return inner, inner._get_group_channel_name(events.group_for("execution:wait-3"))
+            return inner, inner._get_group_channel_name(events.group_for(finish_channel("wait-3")))
 
         return asyncio.run_coroutine_threadsafe(read(), server_loop).result(5)
 
@@ -71,7 +71,9 @@ def test_the_thread_side_waiter_joins_on_the_server_loop_answers_and_leaves(serv
     inner, group_channel = inner_state()
     assert waiter.channel in inner.sinks and group_channel in inner.groups
     events.broadcast("execution:wait-3", "node_status", {"execution_id": "wait-3", "status": "running"})
-    events.broadcast("execution:wait-3", "execution_completed", {"status": "completed", "final_output": 7})
+    events.broadcast(
+        finish_channel("wait-3"), "execution_completed", {"status": "completed", "final_output": 7}
+    )
     assert waiter.wait(5) == {"status": "completed", "final_output": 7}
     waiter.leave()
     for _ in range(500):

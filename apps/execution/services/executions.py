@@ -26,6 +26,7 @@ from ..hooks import run_finish_hooks
 from ..models import ACTIVE_STATUSES, ExecutionStatus, WorkflowExecution
 from ..reporting import DbReporter, execution_channels, jsonable
 from ..snapshots import graph_snapshot
+from ..waiting import finish_channel
 
 logger = logging.getLogger(__name__)
 
@@ -323,9 +324,8 @@ def _broadcast_finish(execution: WorkflowExecution) -> None:
     }
     if execution.status == ExecutionStatus.FAILED:
         data.update(error=execution.error_message, error_code=execution.error_code)
-    events.broadcast_many(
-        execution_channels(execution), FINISH_EVENT[ExecutionStatus(execution.status)], data
-    )
+    channels = [*execution_channels(execution), finish_channel(execution.execution_id)]
+    events.broadcast_many(channels, FINISH_EVENT[ExecutionStatus(execution.status)], data)
 
 
 @transaction.atomic
