@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.utils import timezone
@@ -24,6 +24,15 @@ from .results import NodeResult, NodeStatus
 
 _CANCEL_CHECK_INTERVAL = 0.05  # seconds; a Redis EXISTS per node boundary at most this often
 BATCH_MAX_AGE_SECONDS = 0.25
+
+
+class LoggedNode(NamedTuple):
+    """What the reporter logged for one node result (the columns of its ExecutionLog row)."""
+
+    node_id: str
+    component_type: str
+    status: str
+    duration_ms: int
 
 
 def jsonable(value: Any) -> Any:
@@ -58,6 +67,11 @@ class DbReporter:
         self._batching = False
         self._pending: list[ExecutionLog] = []
         self._pending_since = 0.0
+        self._logged: list[LoggedNode] = []
+
+    def logged_nodes(self) -> list[LoggedNode]:
+        """Every row this reporter logged, in order (read-only copy)."""
+        return list(self._logged)
 
     def set_batching(self, enabled: bool) -> None:
         self._batching = enabled
@@ -109,6 +123,7 @@ class DbReporter:
             duration_ms=duration_ms,
             retry_count=int(metadata.get("retry_count", 0)) if isinstance(metadata, dict) else 0,
         )
+        self._logged.append(LoggedNode(node_id, row.component_type, str(row.status), duration_ms))
         if self._batching:
             if not self._pending:
                 self._pending_since = time.monotonic()
