@@ -123,13 +123,13 @@ class DbReporter:
             duration_ms=duration_ms,
             retry_count=int(metadata.get("retry_count", 0)) if isinstance(metadata, dict) else 0,
         )
-        self._logged.append(LoggedNode(node_id, row.component_type, str(row.status), duration_ms))
         if self._batching:
             if not self._pending:
                 self._pending_since = time.monotonic()
             self._pending.append(row)
         else:
             row.save(force_insert=True)
+        self._logged.append(LoggedNode(node_id, row.component_type, str(row.status), duration_ms))
         data = {"execution_id": self.execution_id, "node_id": node_id, "status": status}
         if isinstance(metadata, dict) and "iteration" in metadata:  # a loop body node, once per item
             data.update(loop_node_id=metadata.get("loop_node_id"), iteration=metadata["iteration"])
