@@ -14,6 +14,8 @@ Every hook has a stage (services/executions.py `execution_finished` runs them):
   the error handler starts there too).
 
 A failing hook is logged, never raised: the execution's own outcome is already recorded.
+A hook that needs the run's log rows asks `finished_nodes(execution)` first: the worker that finished
+the run hands over what it logged when that is all of it, and a hook then need not read them back.
 """
 
 from __future__ import annotations
@@ -85,3 +87,17 @@ def task_hooks_apply(execution) -> bool:
             logger.exception("finish hook check %s failed", getattr(applies, "__qualname__", applies))
             return True
     return False
+
+
+_FINISHED_NODES = "_pipelit_finished_nodes"
+
+
+def finished_nodes_set(execution, nodes: list) -> None:
+    """The finishing worker: `nodes` (reporting.LoggedNode) are every log row of `execution`, in order."""
+    setattr(execution, _FINISHED_NODES, nodes)
+
+
+def finished_nodes(execution) -> list | None:
+    """Every log row of `execution` as LoggedNode (node_id, component_type, status, duration_ms), in
+    order, when the finishing worker handed them over; None: read `execution.logs`."""
+    return getattr(execution, _FINISHED_NODES, None)

@@ -12,7 +12,7 @@ import json
 import threading
 import time
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.utils import timezone
@@ -25,6 +25,15 @@ from .results import NodeResult, NodeStatus
 
 _CANCEL_CHECK_INTERVAL = 0.05  # seconds; a Redis EXISTS per node boundary at most this often
 BATCH_MAX_AGE_SECONDS = 0.25
+
+
+class LoggedNode(NamedTuple):
+    """What the reporter logged for one node result (the columns of its ExecutionLog row)."""
+
+    node_id: str
+    component_type: str
+    status: str
+    duration_ms: int
 
 
 def jsonable(value: Any) -> Any:
@@ -63,6 +72,11 @@ class DbReporter:
         self._pending: list[ExecutionLog] = []
         self._pending_since = 0.0
         self._pending_lock = threading.Lock()
+        self._logged: list[LoggedNode] = []
+
+    def logged_nodes(self) -> list[LoggedNode]:
+        """Every row this reporter logged, in order (read-only copy)."""
+        return list(self._logged)
 
     def set_batching(self, enabled: bool) -> None:
         self._batching = enabled
@@ -122,6 +136,7 @@ class DbReporter:
                 self._pending.append(row)
         else:
             row.save(force_insert=True)
+        self._logged.append(LoggedNode(node_id, row.component_type, str(row.status), duration_ms))
         data = {"execution_id": self.execution_id, "node_id": node_id, "status": status}
         if isinstance(metadata, dict) and "iteration" in metadata:  # a loop body node, once per item
             data.update(loop_node_id=metadata.get("loop_node_id"), iteration=metadata["iteration"])

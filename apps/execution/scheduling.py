@@ -22,6 +22,7 @@ from enum import StrEnum
 from .cron import CronError, parse_cron, zone
 
 BACKOFF_CAP_FACTOR = 10
+SCHEDULED_JOB_KEY = "scheduled_job_id"  # in every fired tick's trigger payload
 
 
 class ScheduleStatus(StrEnum):
@@ -246,11 +247,16 @@ def trigger_payload(
     """The trigger_schedule event: outputs `timestamp` and `payload`, plus the job's identity."""
     return {
         "timestamp": _aware(fired_at, "fired_at").astimezone(UTC).isoformat(),
-        "scheduled_job_id": str(job_id),
+        SCHEDULED_JOB_KEY: str(job_id),
         "scheduled_job_name": job_name,
         "repeat_number": state.current_repeat,
         "payload": payload or {},
     }
+
+
+def fired_by_schedule(payload) -> bool:
+    """Whether a trigger payload may be a schedule's (every fired tick's carries its job id)."""
+    return isinstance(payload, dict) and SCHEDULED_JOB_KEY in payload
 
 
 def _aware(value: datetime, name: str) -> datetime:

@@ -1,8 +1,12 @@
 """Reads of the task registry, scoped to who may see an epic: its owner, the human who created that
 owner (for agent users), and admins."""
 
+from functools import cache
+
 from django.db.models import Avg, Count, Q, QuerySet
 from django.http import Http404
+
+from pipelit import sql
 
 from ..models import Epic, EpicStatus, Task
 from ..models.epics import EPIC_FINISHED
@@ -96,3 +100,13 @@ def task_get(*, user, task_id: str) -> Task:
     if task is None or not epic_user_can_see(user=user, epic=task.epic):
         raise Http404("Task not found.")
     return task
+
+
+def task_links_execution(*, execution_id: int) -> bool:
+    """Whether some task links the execution (asked after every run, so written out: pipelit/sql.py)."""
+    return sql.exists(_task_links_sql(), [execution_id])
+
+
+@cache
+def _task_links_sql() -> str:
+    return f"SELECT 1 FROM {sql.column(Task)} WHERE {sql.column(Task, 'execution')} = %s LIMIT 1"

@@ -1,12 +1,15 @@
 """Episodic memory: one episode per finished execution, written by the engine's finalisation."""
 
-from django.db import transaction
+from django.db.models.constants import OnConflict
+
+from apps.execution.hooks import finished_nodes
 
 from ..models import MemoryEpisode, MemoryUser
 
 TEXT_KEYS = ("text", "message", "input", "content", "query", "output", "result")
 MAX_ACTIONS = 200
 EXCERPT = 200
+IDENTIFY_USER = "identify_user"
 
 
 def _text_of(value) -> str:
@@ -30,16 +33,30 @@ def _trigger_type(execution) -> str:
     return name.removeprefix("trigger_") if name else ""
 
 
-def _memory_user(logs) -> MemoryUser | None:
+def _memory_user(execution, logs) -> MemoryUser | None:
     """The user an identify_user node recognised during this run, if any."""
-    for log in logs:
-        if (
-            log.component_type == "identify_user"
-            and isinstance(log.output, dict)
-            and log.output.get("user_id")
-        ):
-            return MemoryUser.objects.filter(canonical_id=log.output["user_id"]).first()
+    if not any(log.component_type == IDENTIFY_USER for log in logs):
+        return None
+    outputs = (
+        execution.logs.filter(component_type=IDENTIFY_USER).order_by("id").values_list("output", flat=True)
+    )
+    for output in outputs:
+        if isinstance(output, dict) and output.get("user_id"):
+            return MemoryUser.objects.filter(canonical_id=output["user_id"]).first()
     return None
+
+
+def _logs(execution) -> list:
+    """The run's log rows (the columns the episode shows): as the finishing worker handed them over,
+    or read."""
+    logs = finished_nodes(execution)
+    if logs is not None:
+        return logs
+    return list(
+        execution.logs.only(
+            "id", "execution_id", "node_id", "component_type", "status", "duration_ms"
+        ).order_by("id")
+    )
 
 
 def _summary(*, slug: str, trigger_type: str, status: str, said: str, answered: str) -> str:
@@ -51,7 +68,6 @@ def _summary(*, slug: str, trigger_type: str, status: str, said: str, answered: 
     return summary
 
 
-@transaction.atomic
 def episode_log_for_execution(*, execution) -> MemoryEpisode:
     """Record (or refresh) the episode of `execution`. Idempotent: one episode per execution.
 
@@ -59,12 +75,7 @@ def episode_log_for_execution(*, execution) -> MemoryEpisode:
     """
     from apps.execution.models import ExecutionStatus
 
-    # The columns the episode shows; a log's output is read (one query) only for an identify_user node.
-    logs = list(
-        execution.logs.only(
-            "id", "execution_id", "node_id", "component_type", "status", "duration_ms"
-        ).order_by("id")
-    )
+    logs = _logs(execution)
     slug = execution.workflow.slug
     trigger_type = _trigger_type(execution)
     said = _text_of(execution.trigger_payload)
@@ -75,7 +86,7 @@ def episode_log_for_execution(*, execution) -> MemoryEpisode:
     fields = {
         "agent_id": slug,
         "workflow_slug": slug,
-        "user": _memory_user(logs),
+        "user": _memory_user(execution, logs),
         "trigger_type": trigger_type,
         "trigger_input": execution.trigger_payload,
         "conversation": conversation,
@@ -101,5 +112,22 @@ def episode_log_for_execution(*, execution) -> MemoryEpisode:
         "total_tokens": execution.total_tokens,
         "total_cost_usd": execution.total_cost_usd,
     }
-    episode, _ = MemoryEpisode.objects.update_or_create(execution=execution, defaults=fields)
+    return _upsert(MemoryEpisode(execution=execution, **fields), refreshed=fields)
+
+
+def _upsert(episode: MemoryEpisode, *, refreshed) -> MemoryEpisode:
+    """One INSERT ... ON CONFLICT (execution) DO UPDATE of the `refreshed` fields (as update_or_create
+    would, without its transaction, read and savepoints); the stored id and created_at come back."""
+    opts = MemoryEpisode._meta
+    returned = MemoryEpisode._base_manager._insert(
+        [episode],
+        fields=opts.local_concrete_fields,
+        returning_fields=[opts.pk, opts.get_field("created_at")],
+        on_conflict=OnConflict.UPDATE,
+        update_fields=[opts.get_field(name) for name in refreshed],
+        unique_fields=[opts.get_field("execution")],
+    )
+    episode.pk, episode.created_at = returned[0]
+    episode._state.adding = False
+    episode._state.db = MemoryEpisode._base_manager.db
     return episode

@@ -7,6 +7,7 @@ from django.db import transaction
 from apps.execution.results import NodeStatus
 
 from ..models import Task
+from ..selectors.epics import task_links_execution
 from .episodes import episode_log_for_execution
 from .tasks import task_record_execution_cost
 
@@ -31,6 +32,8 @@ def forget_agent_loops(execution) -> None:
 
 def charge_linked_tasks(execution) -> None:
     """Tasks that link this execution are charged its tokens and USD (idempotent per task+execution)."""
+    if not task_links_execution(execution_id=execution.pk):
+        return
     for task in Task.objects.filter(execution=execution):
         with transaction.atomic():
             task_record_execution_cost(task=task, execution=execution)

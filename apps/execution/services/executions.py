@@ -184,6 +184,7 @@ def _run_claimed(execution: WorkflowExecution, *, resume=None) -> WorkflowExecut
 
     snapshot = graph_snapshot(workflow=execution.workflow)
     reporter = DbReporter(execution, {n.node_id: n.component_type for n in snapshot.nodes})
+    fresh = resume is None and _first_attempt(execution)
     outcome = run_graph(
         snapshot,
         execution.trigger_node_key,
@@ -191,10 +192,12 @@ def _run_claimed(execution: WorkflowExecution, *, resume=None) -> WorkflowExecut
         reporter,
         execution_id=str(execution.execution_id),
         sub_component_resolver=sub_component_resolver(),
-        preset=None if resume is not None or _first_attempt(execution) else logged_results(execution),
+        preset=None if fresh or resume is not None else logged_results(execution),
         resume=resume,
         recover=resume is None,
     )
+    if fresh:  # a first attempt logged every row of the run through this reporter
+        hooks.finished_nodes_set(execution, reporter.logged_nodes())
     return execution_finalize(execution=execution, outcome=outcome)
 
 

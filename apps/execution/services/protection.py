@@ -11,6 +11,7 @@ learns at once that the workflow is saturated and can back off, and nothing pile
 from __future__ import annotations
 
 import logging
+from functools import cache
 
 from django.conf import settings
 from django.db.models import F
@@ -18,7 +19,7 @@ from django.utils import timezone
 from rest_framework import exceptions
 
 from apps.workflows.models import Workflow
-from pipelit import events
+from pipelit import events, sql
 from pipelit.api import Conflict
 
 from ..models import ExecutionStatus, WorkflowExecution
@@ -85,10 +86,10 @@ def protection_refusal(*, workflow: Workflow) -> str:
 
 def circuit_on_finish(execution: WorkflowExecution) -> None:
     """Finish hook: a success clears the failure count, a failure adds one and may open the circuit."""
-    rows = Workflow.objects.filter(pk=execution.workflow_id)
     if execution.status == ExecutionStatus.COMPLETED:
-        rows.filter(consecutive_failures__gt=0).update(consecutive_failures=0)
+        sql.execute(_clear_failures_sql(), [execution.workflow_id])
         return
+    rows = Workflow.objects.filter(pk=execution.workflow_id)
     if execution.status != ExecutionStatus.FAILED:
         return
     rows.update(consecutive_failures=F("consecutive_failures") + 1)
@@ -100,6 +101,16 @@ def circuit_on_finish(execution: WorkflowExecution) -> None:
         return
     if rows.filter(circuit_opened_at__isnull=True).update(circuit_opened_at=timezone.now()):
         _circuit_opened(rows.first(), execution)
+
+
+@cache
+def _clear_failures_sql() -> str:
+    """Runs after every successful run, so it is written out once (pipelit/sql.py)."""
+    failures = sql.column(Workflow, "consecutive_failures")
+    return (
+        f"UPDATE {sql.column(Workflow)} SET {failures} = 0 "
+        f"WHERE {sql.column(Workflow, 'id')} = %s AND {failures} > 0"
+    )
 
 
 def _circuit_opened(workflow: Workflow, execution: WorkflowExecution) -> None:

@@ -309,6 +309,8 @@ def _finish(job: ScheduledJob, run: ScheduledRun, *, success: bool, error: str =
 
 def schedule_execution_finished(execution: WorkflowExecution) -> None:
     """Finish hook: a scheduled execution ended; feed its outcome to the job."""
+    if not scheduling.fired_by_schedule(execution.trigger_payload):  # no ScheduledRun links it
+        return
     run = ScheduledRun.objects.filter(execution=execution, finished_at__isnull=True).first()
     if run is None:
         return

@@ -101,6 +101,21 @@ def test_a_finish_is_counted_once(user):
     assert job.run_count == 1
 
 
+def test_the_finish_hook_reads_nothing_for_a_run_no_schedule_fired(user, django_assert_num_queries):
+    job = make_job(user)
+    schedules.schedules_tick(now=job.next_run_at)
+    scheduled = ScheduledRun.objects.get(job=job).execution
+    other = WorkflowExecution.objects.create(
+        workflow=job.workflow, trigger_node=job.trigger_node, status="completed", trigger_payload={"n": 1}
+    )
+    with django_assert_num_queries(0):
+        schedules.schedule_execution_finished(other)
+    assert "scheduled_job_id" in scheduled.trigger_payload
+    finish(scheduled, ExecutionStatus.COMPLETED)
+    job.refresh_from_db()
+    assert job.run_count == 1
+
+
 def test_an_inactive_workflow_counts_as_a_failed_run_without_an_execution(user):
     job = make_job(user)
     job.workflow.is_active = False
