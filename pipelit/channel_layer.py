@@ -34,7 +34,7 @@ MAX_BATCH = 100  # messages handled in one pass of the reader, at most
 
 
 class _FanoutShard(RedisSingleShardConnection):
-    """channels_redis's shard connection, plus batched reading, pipelined publishing and a reader
+    """channels_redis's shard connection, plus batched reading and a reader
     that wakes on the first subscription: the stock reader sleeps 100 ms whenever nothing is
     subscribed, so the first event after an idle moment (a waiting webhook on a quiet server) waited
     up to 100 ms for it."""
@@ -46,15 +46,6 @@ class _FanoutShard(RedisSingleShardConnection):
     async def subscribe(self, channel):
         await super().subscribe(channel)
         self._subscribed.set()
-
-    async def publish_many(self, items: list[tuple[str, bytes]]) -> None:
-        """PUBLISH each (channel, data) in order, in one round trip (a pipeline, no transaction)."""
-        async with self._lock:
-            self._ensure_redis()
-            pipe = self._redis.pipeline(transaction=False)
-            for channel, data in items:
-                pipe.publish(channel, data)
-            await pipe.execute()
 
     async def _do_receiving(self):
         """channels_redis's receive loop, except that it drains what is already buffered first and
@@ -168,18 +159,6 @@ class _FanoutLoopLayer(RedisPubSubLoopLayer):
         await self._get_shard(group_channel).subscribe(group_channel)
         return name
 
-    async def group_send_many(self, messages: list[tuple[str, dict]]) -> None:
-        """`group_send` for several (group, message) pairs: one round trip per shard, order kept."""
-        by_shard: dict[int, tuple[_FanoutShard, list[tuple[str, bytes]]]] = {}
-        for group, message in messages:
-            name = self._get_group_channel_name(group)
-            shard = self._get_shard(name)
-            by_shard.setdefault(id(shard), (shard, []))[1].append(
-                (name, self.channel_layer.serialize(message))
-            )
-        for shard, items in by_shard.values():
-            await shard.publish_many(items)
-
     async def flush(self):
         self.sinks = {}
         self.group_sinks = set()
@@ -187,13 +166,13 @@ class _FanoutLoopLayer(RedisPubSubLoopLayer):
 
 
 class FanoutPubSubChannelLayer(RedisPubSubChannelLayer):
-    """`channels_redis.pubsub.RedisPubSubChannelLayer` plus `add_sink`/`remove_sink`, `group_send_many`
+    """`channels_redis.pubsub.RedisPubSubChannelLayer` plus `add_sink`/`remove_sink`, `group_sink_add`
     and `publish_blocking` (events.py sends each burst of events with it, from a plain thread)."""
 
     _sync_clients: tuple[int, list[redis.Redis]] | None = None
 
     def publish_blocking(self, messages: list[tuple[str, dict]]) -> None:
-        """`group_send_many` for code without an event loop: PUBLISH each (group, message) to the
+        """`group_send` for a burst, from code without an event loop: PUBLISH each (group, message) to the
         group's Redis channel, in order, one pipeline (one round trip) per shard. The names and bytes
         are the ones the async layer uses, so every process's reader gets them as group messages.
 
@@ -218,7 +197,7 @@ class FanoutPubSubChannelLayer(RedisPubSubChannelLayer):
         if self._sync_clients is None or self._sync_clients[0] != pid:
             clients = []
             for host in decode_hosts(self._kwargs.get("hosts")):
-                host = dict(host)
+                host = {"socket_timeout": 5, "socket_connect_timeout": 5, **host}  # a hung Redis
                 if "address" in host:
                     clients.append(redis.Redis.from_url(host.pop("address"), **host))
                 else:

@@ -117,7 +117,7 @@ async def test_messages_that_piled_up_reach_each_sink_as_one_batch_in_order():
 
 
 @pytest.mark.asyncio
-async def test_group_send_many_publishes_in_order_to_every_group():
+async def test_publish_blocking_publishes_in_order_to_every_group():
     layer = get_channel_layer()
     seen = {"a": [], "b": []}
     names = {
@@ -127,7 +127,7 @@ async def test_group_send_many_publishes_in_order_to_every_group():
     batch = [
         (f"pipelit.test.many-{'a' if i % 3 else 'b'}", {"type": "pipelit.event", "n": i}) for i in range(30)
     ]
-    await layer.group_send_many(batch)
+    await asyncio.to_thread(layer.publish_blocking, batch)  # as events.py's publisher thread does
     for _ in range(500):
         if len(seen["a"]) + len(seen["b"]) == 30:
             break
@@ -169,7 +169,7 @@ async def test_a_group_sink_gets_its_messages_at_once_without_breaking_the_socke
     for i in range(20):  # as a run publishes: each event on the workflow's and the execution's group
         batch.append(("pipelit.test.interleaved-wf", {"type": "pipelit.event", "n": i}))
         batch.append(("pipelit.test.interleaved-ex", {"type": "pipelit.event", "n": i}))
-    await layer.group_send_many(batch)
+    await asyncio.to_thread(layer.publish_blocking, batch)  # as events.py's publisher thread does
     for _ in range(500):
         if sum(map(len, socket_calls)) == 20 and len(waiter) == 20:
             break

@@ -1,6 +1,8 @@
 """Light plans: a run made only of quick nodes without outside effects is not checkpointed per step and
 writes its log rows in one batch; a plan with anything else (or a breakpoint) keeps both."""
 
+import threading
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -108,3 +110,38 @@ def test_a_batching_reporter_writes_rows_that_waited_too_long_on_its_tick(user):
     with CaptureQueriesContext(connection) as queries:
         reporter.flush()  # nothing left
     assert len(queries) == 0
+
+
+class ThreadNotingReporter(InMemoryReporter):
+    """Notes the thread of every node call; batches like DbReporter when `batch_thread_safe`."""
+
+    def __init__(self, thread_safe: bool):
+        super().__init__()
+        self.batch_thread_safe = thread_safe
+        self.threads: set[str] = set()
+        self.batching = False
+
+    def set_batching(self, enabled: bool) -> None:
+        self.batching = enabled
+
+    def node_running(self, node_id, input):
+        self.threads.add(threading.current_thread().name)
+        super().node_running(node_id, input)
+
+    def node_finished(self, node_id, result):
+        self.threads.add(threading.current_thread().name)
+        super().node_finished(node_id, result)
+
+
+@pytest.mark.parametrize("thread_safe", [True, False])
+def test_a_light_run_calls_a_thread_safe_batching_reporter_from_the_steps(thread_safe):
+    reporter = ThreadNotingReporter(thread_safe)
+    outcome = run_graph(snapshot(), "t", {}, reporter, execution_id=f"light-direct-{thread_safe}")
+    assert outcome.status == "completed" and reporter.batching
+    assert reporter.sequence() == [
+        ("running", "t"), ("success", "t"), ("running", "c"), ("success", "c"), ("running", "s"), ("success", "s")
+    ]  # fmt: skip
+    caller = threading.current_thread().name
+    # Thread-safe: straight from the graph's thread, the caller is not woken per node; otherwise every
+    # call is handed back to the calling thread (bridge.py).
+    assert (caller not in reporter.threads) if thread_safe else (reporter.threads == {caller})
