@@ -7,7 +7,10 @@ from `column()`, values that are not plain ints or strings go through their fiel
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 from django.db import connections
+from django.db.models import DEFERRED
 
 
 def column(model, field: str | None = None) -> str:
@@ -28,3 +31,50 @@ def exists(sql: str, params: list) -> bool:
     with connections["default"].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone() is not None
+
+
+class CompiledSelect(NamedTuple):
+    alias: str
+    sql: str
+    names: tuple[str, ...]  # the parameter names, in the order the SQL takes them
+    converters: dict  # column index -> (converters, expression), as the ORM applies them
+
+
+def compile_select(queryset, sentinels: dict[str, Any]) -> CompiledSelect:
+    """The SQL of a `values_list()` queryset, compiled once (cache the result): compiling is most of
+    what a short ORM query costs. Filter with the `sentinels` (name -> a value no real row holds, in
+    database form) where the real values go; `select_row` then runs it with those names' values."""
+    compiler = queryset.query.get_compiler(queryset.db)
+    sql, params = compiler.as_sql()
+    names = {value: name for name, value in sentinels.items()}
+    if len(names) != len(sentinels) or any(value not in names for value in params):
+        raise RuntimeError("the query takes a parameter that is not one of its sentinels")
+    converters = compiler.get_converters([column for column, _, _ in compiler.select])
+    return CompiledSelect(queryset.db, sql, tuple(names[value] for value in params), converters)
+
+
+def select_row(compiled: CompiledSelect, **values) -> list | None:
+    """The first row of a compiled select with these parameter values (database form), its columns
+    converted as the ORM converts them; None when there is none."""
+    connection = connections[compiled.alias]
+    with connection.cursor() as cursor:
+        cursor.execute(compiled.sql, [values[name] for name in compiled.names])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    row = list(row)
+    for index, (convert_all, expression) in compiled.converters.items():
+        for convert in convert_all:
+            row[index] = convert(row[index], expression, connection)
+    return row
+
+
+def loaded(model, alias: str, names: tuple[str, ...], values) -> Any:
+    """A `model` instance as the ORM loads it, with the fields `names` (attnames) set; the rest deferred."""
+    given = dict(zip(names, values, strict=True))
+    return model.from_db(alias, None, [given.get(f.attname, DEFERRED) for f in model._meta.concrete_fields])
+
+
+def attnames(model) -> tuple[str, ...]:
+    """Every concrete column's attname of `model`, in field order."""
+    return tuple(field.attname for field in model._meta.concrete_fields)

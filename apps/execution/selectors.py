@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import uuid
 from functools import lru_cache
-from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import connections
-from django.db.models import DEFERRED, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from apps.workflows.models import TriggerConfig, Workflow, WorkflowNode
 from apps.workflows.selectors import workflow_visible_q
+from pipelit import sql
 
 from .models import ExecutionLog, ScheduledJob, WorkflowExecution
 
@@ -114,10 +113,9 @@ _SENTINELS = {"slug": "\x00slug\x00", "component_type": "\x00type\x00", "node_id
 
 
 @lru_cache(maxsize=8)
-def _trigger_target_query(alias: str, by_node_id: bool) -> tuple[str, tuple[str, ...], list]:
-    """The SQL of trigger_target_find's query, compiled once per database and shape: (sql, the
-    parameter names in order, the column converters). Compiling is most of an ORM query's cost."""
-    nodes = WorkflowNode.objects.filter(
+def _trigger_target_query(alias: str, by_node_id: bool) -> sql.CompiledSelect:
+    """trigger_target_find's query, compiled once per database and shape."""
+    nodes = WorkflowNode.objects.using(alias).filter(
         workflow__slug=_SENTINELS["slug"],
         workflow__deleted_at__isnull=True,
         component_type=_SENTINELS["component_type"],
@@ -129,19 +127,8 @@ def _trigger_target_query(alias: str, by_node_id: bool) -> tuple[str, tuple[str,
         *NODE_FIELDS,
         *(f"config__triggerconfig__{name}" for name in CONFIG_FIELDS),
     )
-    compiler = nodes.order_by("id").values_list(*columns)[:1].query.get_compiler(alias)
-    sql, params = compiler.as_sql()
-    names = {value: name for name, value in _SENTINELS.items()}
-    if any(value not in names for value in params):
-        raise RuntimeError("trigger_target_find's query takes a parameter it does not fill in")
-    converters = compiler.get_converters([column for column, _, _ in compiler.select])
-    return sql, tuple(names[value] for value in params), converters
-
-
-def _loaded(model, alias: str, names: tuple[str, ...], values) -> Any:
-    """A `model` instance as the ORM loads it, with only `names` (attnames) set; the rest deferred."""
-    given = dict(zip(names, values, strict=True))
-    return model.from_db(alias, None, [given.get(f.attname, DEFERRED) for f in model._meta.concrete_fields])
+    sentinels = _SENTINELS if by_node_id else {k: v for k, v in _SENTINELS.items() if k != "node_id"}
+    return sql.compile_select(nodes.order_by("id").values_list(*columns)[:1], sentinels)
 
 
 def trigger_target_find(
@@ -152,25 +139,17 @@ def trigger_target_find(
     node_first_of_type give them (only the fields triggers read are loaded; the rest are deferred).
     None when any of that does not hold; the caller then takes the two-step lookup, which says why."""
     alias = WorkflowNode.objects.db
-    sql, names, converters = _trigger_target_query(alias, bool(trigger_node_id))
-    given = {"slug": slug, "component_type": component_type, "node_id": trigger_node_id}
-    connection = connections[alias]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [given[name] for name in names])
-        row = cursor.fetchone()
+    query = _trigger_target_query(alias, bool(trigger_node_id))
+    row = sql.select_row(query, slug=slug, component_type=component_type, node_id=trigger_node_id)
     if row is None:
         return None
-    row = list(row)
-    for index, (convert_all, expression) in converters.items():
-        for convert in convert_all:
-            row[index] = convert(row[index], expression, connection)
     w, n = len(WORKFLOW_FIELDS), len(WORKFLOW_FIELDS) + len(NODE_FIELDS)
-    workflow = _loaded(Workflow, alias, WORKFLOW_FIELDS, row[:w])
+    workflow = sql.loaded(Workflow, alias, WORKFLOW_FIELDS, row[:w])
     if workflow.owner_id != user.pk or row[n] is None:  # not the owner, or no trigger config
         return None
-    node = _loaded(WorkflowNode, alias, (*NODE_FIELDS, "workflow_id"), (*row[w:n], workflow.pk))
+    node = sql.loaded(WorkflowNode, alias, (*NODE_FIELDS, "workflow_id"), (*row[w:n], workflow.pk))
     node.workflow = workflow
-    config = _loaded(TriggerConfig, alias, (*CONFIG_FIELDS, "node_id"), (*row[n:], node.pk))
+    config = sql.loaded(TriggerConfig, alias, (*CONFIG_FIELDS, "node_id"), (*row[n:], node.pk))
     config.node = node
     node._prefetched_config = config
     return node

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import uuid
@@ -9,16 +10,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Value
-from django.db.models.functions import Coalesce
+from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from kombu.exceptions import OperationalError as KombuOperationalError
 from redis.exceptions import RedisError
 
 from apps.workflows.models import Workflow, WorkflowNode
-from pipelit import events
+from pipelit import events, sql
 from pipelit.api import ServiceUnavailable
 
 from .. import cancel_flags, hooks
@@ -97,19 +96,57 @@ def execution_create(
 
 
 def _claim(execution_id: str, owner: str) -> WorkflowExecution | None:
-    """pending -> running, exactly once; a redelivered task for a claimed run gets None."""
-    now = timezone.now()
-    claimed = WorkflowExecution.objects.filter(
-        execution_id=execution_id, status=ExecutionStatus.PENDING
-    ).update(
-        status=ExecutionStatus.RUNNING,
-        started_at=Coalesce("started_at", Value(now)),  # a recovered run keeps its first start
-        worker_hostname=owner,
-        heartbeat_at=now,
+    """pending -> running, exactly once; a redelivered task for a claimed run gets None. Both
+    statements run for every execution, so they are written out and compiled once (pipelit/sql.py)."""
+    connection = connections["default"]
+    now = WorkflowExecution._meta.get_field("started_at").get_db_prep_value(timezone.now(), connection)
+    key = WorkflowExecution._meta.get_field("execution_id").get_db_prep_value(
+        uuid.UUID(execution_id), connection
     )
-    if not claimed:
+    # A recovered run keeps its first start.
+    if not sql.execute(
+        _claim_sql(), [ExecutionStatus.RUNNING.value, now, owner, now, key, ExecutionStatus.PENDING.value]
+    ):
         return None
-    return WorkflowExecution.objects.select_related("workflow", "trigger_node").get(execution_id=execution_id)
+    return _claimed(key)
+
+
+@functools.cache
+def _claim_sql() -> str:
+    column = functools.partial(sql.column, WorkflowExecution)
+    status, started = column("status"), column("started_at")
+    return (
+        f"UPDATE {column()} SET {status} = %s, {started} = COALESCE({started}, %s), "
+        f"{column('worker_hostname')} = %s, {column('heartbeat_at')} = %s "
+        f"WHERE {column('execution_id')} = %s AND {status} = %s"
+    )
+
+
+@functools.cache
+def _claimed_query() -> tuple[sql.CompiledSelect, tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """The run with every column of itself, its workflow and its trigger node, compiled once."""
+    fields = sql.attnames(WorkflowExecution), sql.attnames(Workflow), sql.attnames(WorkflowNode)
+    columns = (*fields[0], *(f"workflow__{n}" for n in fields[1]), *(f"trigger_node__{n}" for n in fields[2]))
+    sentinel = uuid.UUID(int=0)  # no uuid4 is all zeros
+    rows = WorkflowExecution.objects.filter(execution_id=sentinel).values_list(*columns)
+    key = WorkflowExecution._meta.get_field("execution_id").get_db_prep_value(
+        sentinel, connections["default"]
+    )
+    return sql.compile_select(rows, {"key": key}), *fields
+
+
+def _claimed(key) -> WorkflowExecution:
+    """The claimed run with its workflow and trigger node loaded, as select_related loads them."""
+    query, execution_fields, workflow_fields, node_fields = _claimed_query()
+    row = sql.select_row(query, key=key)
+    e, w = len(execution_fields), len(execution_fields) + len(workflow_fields)
+    execution = sql.loaded(WorkflowExecution, "default", execution_fields, row[:e])
+    execution.workflow = sql.loaded(Workflow, "default", workflow_fields, row[e:w])
+    node = row[w:]
+    execution.trigger_node = (
+        sql.loaded(WorkflowNode, "default", node_fields, node) if node[0] is not None else None
+    )
+    return execution
 
 
 def _claim_redelivered(execution_id: str, owner: str) -> WorkflowExecution | None:
