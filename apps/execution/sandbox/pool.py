@@ -53,7 +53,7 @@ class SandboxProcess:
         for stream in (self.popen.stdin, self.popen.stdout):
             with contextlib.suppress(Exception):
                 stream and stream.close()
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        remove_workdir(self.workdir)
 
 
 def make_workdir() -> str:
@@ -63,6 +63,14 @@ def make_workdir() -> str:
         os.chown(workdir, NOBODY, NOBODY)
     os.chmod(workdir, 0o700)
     return workdir
+
+
+def remove_workdir(workdir: str) -> None:
+    """Delete a snippet's directory: one rmdir when the snippet left it empty (the usual case)."""
+    try:
+        os.rmdir(workdir)
+    except OSError:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def spawn(python: str = sys.executable) -> SandboxProcess:

@@ -166,3 +166,13 @@ def test_a_dead_fork_server_is_replaced():
 
     get_zygote().close()
     assert run_snippet("result = 2").output == 2
+
+
+def test_forked_children_inherit_no_threading_module_from_the_fork_server():
+    # threading's after-fork hook would run in every child; only command requests import subprocess
+    assert run_snippet("import sys\nresult = 'threading' in sys.modules").output is False
+
+
+def test_each_forked_child_gets_its_own_random_state():
+    draws = {run_snippet("import random\nresult = random.random()").output for _ in range(3)}
+    assert len(draws) == 3
