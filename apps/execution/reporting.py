@@ -25,6 +25,7 @@ from .results import NodeResult, NodeStatus
 
 _CANCEL_CHECK_INTERVAL = 0.05  # seconds; a Redis EXISTS per node boundary at most this often
 BATCH_MAX_AGE_SECONDS = 0.25
+_LOG_STATUSES = frozenset(LogStatus.values)
 
 
 class LoggedNode(NamedTuple):
@@ -38,11 +39,40 @@ class LoggedNode(NamedTuple):
 
 def jsonable(value: Any) -> Any:
     """What a JSON column and an event can carry (LangChain messages, datetimes ... become text)."""
+    if _plain(value, [_PLAIN_BUDGET]):
+        return value
     try:
         json.dumps(value)
         return value
     except (TypeError, ValueError):
         return json.loads(json.dumps(value, default=str))
+
+
+_PLAIN_BUDGET = 64  # values looked at before handing the check to json.dumps (faster on big values)
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _plain(value: Any, budget: list[int]) -> bool:
+    """True when `value` is made only of str-keyed dicts, lists and JSON scalars (exact types), found
+    within `budget` values; False means "not sure" (json.dumps decides)."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        return False
+    kind = type(value)
+    if kind in _SCALARS:
+        return True
+    # Plain loops: all() over a generator costs twice as much here.
+    if kind is dict:
+        for key, item in value.items():  # noqa: SIM110
+            if type(key) is not str or not _plain(item, budget):
+                return False
+        return True
+    if kind is list:
+        for item in value:  # noqa: SIM110
+            if not _plain(item, budget):
+                return False
+        return True
+    return False
 
 
 def execution_channels(execution) -> list[str]:
@@ -119,7 +149,7 @@ class DbReporter:
             execution_id=self.execution.pk,
             node_id=node_id,
             component_type=self.component_types.get(node_id, ""),
-            status=LogStatus(status) if status in LogStatus.values else LogStatus.FAILED,
+            status=LogStatus(status) if status in _LOG_STATUSES else LogStatus.FAILED,
             input=jsonable(self._inputs.pop(node_id, None)),
             output=output,
             error=result.error or "",

@@ -58,21 +58,30 @@ def run(ctx) -> dict:
 def snippet_variables(ctx) -> dict[str, Any]:
     """What the snippet sees: node_outputs, trigger (as in expressions: its keys + text + payload),
     input (the upstream value), inputs ({upstream node_id: outputs}) and `state`."""
-    node_outputs = _jsonable(dict(ctx.node_outputs))
+    plain = _jsonable(  # one round trip for all of them
+        {
+            "node_outputs": dict(ctx.node_outputs),
+            "trigger": expressions.trigger_context(ctx.trigger),
+            "user_context": ctx.state.get("user_context") or {},
+            "variables": ctx.state.get("variables") or {},
+            "input": ctx.input,
+            "inputs": dict(ctx.inputs),
+        }
+    )
     state = {
-        "node_outputs": node_outputs,
-        "trigger": _jsonable(expressions.trigger_context(ctx.trigger)),
+        "node_outputs": plain["node_outputs"],
+        "trigger": plain["trigger"],
         "execution_id": ctx.execution_id,
         "route": ctx.state.get("route", ""),
-        "user_context": _jsonable(ctx.state.get("user_context") or {}),
-        "variables": _jsonable(ctx.state.get("variables") or {}),
+        "user_context": plain["user_context"],
+        "variables": plain["variables"],
     }
     return {
         "state": state,
-        "node_outputs": node_outputs,
-        "trigger": state["trigger"],
-        "input": _jsonable(ctx.input),
-        "inputs": _jsonable(dict(ctx.inputs)),
+        "node_outputs": plain["node_outputs"],
+        "trigger": plain["trigger"],
+        "input": plain["input"],
+        "inputs": plain["inputs"],
     }
 
 

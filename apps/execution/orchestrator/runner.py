@@ -150,7 +150,7 @@ def _run_plan(
     def invoke() -> None:
         try:
             with sandbox_session():  # the run's code nodes share warm sandbox processes
-                values = graph.invoke(start, config=config)
+                values = _drive(graph, start, config, values=light)
             bridge.done(("ok", values))
         except BaseException as exc:  # reported by the calling thread
             bridge.done(("error", exc))
@@ -175,6 +175,15 @@ def _run_plan(
             pause["node_id"], NodeResult(status=NodeStatus.INTERRUPTED, metadata={"reason": pause["reason"]})
         )
     return _outcome(state.values, plan.topology, run, started, pause)
+
+
+def _drive(graph, start, config, *, values: bool) -> dict[str, Any] | None:
+    """Run the graph to its end -> its final state when `values` (else None: the caller reads the
+    checkpoint). Streams only what is asked for: `graph.invoke` also builds every step's updates."""
+    latest = None
+    for chunk in graph.stream(start, config=config, stream_mode="values" if values else []):
+        latest = chunk
+    return latest
 
 
 # The threads graphs run on, reused from run to run (a thread started per run cost more than the

@@ -128,11 +128,18 @@ def _attempt(run, node, state, inputs, topology, snapshot_nodes, resume_input, r
     if pause is not None:
         status = NodeStatus.WAITING if pause["reason"] == WAIT else NodeStatus.INTERRUPTED
         extra = {"delay_seconds": pause["delay_seconds"], "reason": pause["reason"]}
-        waiting = NodeResult(status=status, data=inv.data, metadata={**inv.metadata, **inv.timing, **extra})
-        return {"_pause": pause, "_waiting": _stamp(waiting, inv.started_at)}
-    result = _stamp(
-        NodeResult(status=NodeStatus.SUCCESS, data=inv.data, metadata={**inv.metadata, **inv.timing}),
-        inv.started_at,
+        waiting = NodeResult(
+            status=status,
+            data=inv.data,
+            metadata={**inv.metadata, **inv.timing, **extra},
+            started_at=inv.started_at,
+        )
+        return {"_pause": pause, "_waiting": waiting}
+    result = NodeResult(
+        status=NodeStatus.SUCCESS,
+        data=inv.data,
+        metadata={**inv.metadata, **inv.timing},
+        started_at=inv.started_at,
     )
     run.report_finished(node.node_id, result)
     update = inv.update

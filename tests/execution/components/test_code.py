@@ -57,3 +57,36 @@ def test_code_node_time_is_capped_by_the_execution_deadline():
     outcome = run_snapshot({"nodes": nodes, "edges": ["t -> c"], "max_execution_seconds": 1.0})
     assert outcome.status == "failed" and outcome.error_code in {"timeout", "ExecutionTimeoutError"}
     assert outcome.duration_ms < 1500
+
+
+def test_snippet_variables_are_plain_json_copies():
+    import datetime
+    from types import MappingProxyType
+
+    from apps.execution.components.code import snippet_variables
+    from apps.execution.context import NodeContext
+
+    when = datetime.datetime(2020, 1, 2)
+    outputs = {"a": {"output": when}}
+    ctx = NodeContext(
+        node_id="b",
+        component_type="code",
+        config={},
+        inputs=MappingProxyType(outputs),
+        trigger={"n": 1},
+        node_outputs=MappingProxyType(outputs),
+        execution_id="e",
+        workflow_slug="w",
+        trigger_node_id="t",
+        state=MappingProxyType({"route": "r", "user_context": {"u": (1, 2)}, "variables": None}),
+    )
+    got = snippet_variables(ctx)
+    assert got["node_outputs"] == {"a": {"output": str(when)}}
+    assert got["state"]["node_outputs"] is got["node_outputs"]
+    assert got["trigger"] == {"n": 1, "text": "", "payload": {"n": 1}}
+    assert got["input"] == str(when)
+    assert got["inputs"] == {"a": {"output": str(when)}}
+    assert got["state"]["user_context"] == {"u": [1, 2]}
+    assert got["state"]["variables"] == {}
+    assert got["state"]["route"] == "r"
+    assert got["state"]["execution_id"] == "e"
