@@ -95,7 +95,9 @@ class DbReporter:
         self.channels = execution_channels(execution)
         self.component_types = component_types
         self._inputs: dict[str, Any] = {}
-        self._last_cancel_check = 0.0
+        # Made right after the run was claimed from the database, where a cancel that came first had
+        # already won: the Redis flag is first worth a look one interval later.
+        self._last_cancel_check = time.monotonic()
         self._cancelled = False
         self._last_beat = time.monotonic()
         self._batching = False
