@@ -48,6 +48,9 @@ class WorkflowExecution(models.Model):
     parent_node_key = models.CharField(max_length=255, blank=True, default="")
     depth = models.PositiveSmallIntegerField(default=0)
     thread_id = models.CharField(max_length=255, blank=True, default="")
+    # An internal event channel that also gets this run's finish event: the process of a caller waiting
+    # for it (apps/execution/waiting.py).
+    finish_channel = models.CharField(max_length=100, blank=True, default="")
     # Set by the worker that owns the run; the watchdog uses it to find runs whose worker died.
     worker_hostname = models.CharField(max_length=255, blank=True, default="")
     heartbeat_at = models.DateTimeField(null=True, blank=True)

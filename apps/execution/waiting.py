@@ -1,4 +1,18 @@
-"""Wait for an execution to finish by listening for its completion event (never by polling)."""
+"""Wait for an execution to finish by listening for its completion event (never by polling).
+
+A caller that waits creates the run with a `finish_channel`: an internal event channel on which the
+worker publishes the run's finish event too (services/executions.py), so the waiting process is not
+handed the run's node events to find the one it waits for. No socket may subscribe to it (its kind
+has no authorizer in events.py).
+
+- `Waiters`: the server process's own channel, joined once on daphne's event loop and kept; each
+  waiting request registers a thread-safe future under its execution id and blocks its own thread on
+  it. No SUBSCRIBE per request, nothing to leave afterwards.
+- `FinishListener`: one channel for one wait, on the caller's own event loop (a request served
+  without daphne's loop, e.g. the test client).
+
+Either way the channel is joined BEFORE the run is enqueued, so its end cannot be missed.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +20,8 @@ import asyncio
 import concurrent.futures
 import contextlib
 import logging
+import threading
+import uuid
 
 from channels.layers import get_channel_layer
 
@@ -14,49 +30,112 @@ from pipelit import events
 logger = logging.getLogger(__name__)
 
 FINISH_EVENTS = {"execution_completed", "execution_failed", "execution_cancelled"}
-
-
-def finish_channel(execution_id) -> str:
-    """Where an execution's finish event is also published (services/executions.py), alone: a waiting
-    caller listens here instead of on `execution:<id>`, so its process is not handed every node event
-    of the run (~14 messages) to find the one it waits for. Internal: no socket may subscribe to it."""
-    return f"execution-finish:{execution_id}"
-
-
 JOIN_TIMEOUT_SECONDS = 30.0
 
 
+def new_finish_channel() -> str:
+    return f"waiters:{uuid.uuid4().hex}"
+
+
+def _finish_data(message: dict) -> dict | None:
+    event = message.get("event") or {}
+    return (event.get("data") or {}) if event.get("type") in FINISH_EVENTS else None
+
+
+class Waiters:
+    """The finish events one server process waits for, on one channel of its own (see module doc)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.loop = loop
+        self.channel = new_finish_channel()
+        self._futures: dict[str, concurrent.futures.Future] = {}
+        self._lock = threading.Lock()
+        self._joining = asyncio.run_coroutine_threadsafe(self._join(), loop)
+
+    async def _join(self) -> None:
+        await get_channel_layer().group_sink_add(events.group_for(self.channel), self._deliver)
+
+    def failed(self) -> bool:
+        """The join ended in an error (Redis was down): a new Waiters must try again."""
+        return self._joining.done() and self._joining.exception() is not None
+
+    def expect(self, execution_id: str) -> concurrent.futures.Future:
+        """A future for the finish event of `execution_id`; call before the run is enqueued. Blocks
+        only until the channel is joined (the first time); raises what the join raised."""
+        self._joining.result(JOIN_TIMEOUT_SECONDS)
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        with self._lock:
+            self._futures[execution_id] = future
+        return future
+
+    def forget(self, execution_id: str) -> None:
+        with self._lock:
+            self._futures.pop(execution_id, None)
+
+    def waiting(self) -> int:
+        with self._lock:
+            return len(self._futures)
+
+    def _deliver(self, messages: list[dict]) -> None:
+        for message in messages:
+            data = _finish_data(message)
+            if data is None:
+                continue
+            with self._lock:
+                future = self._futures.pop(str(data.get("execution_id")), None)
+            if future is not None and not future.done():
+                future.set_result(data)
+
+
+_process_waiters: Waiters | None = None
+_process_lock = threading.Lock()
+
+
+def process_waiters(loop: asyncio.AbstractEventLoop) -> Waiters:
+    """This process's Waiters on `loop` (daphne's), made on first use and again after a failed join."""
+    global _process_waiters
+    with _process_lock:
+        if _process_waiters is None or _process_waiters.loop is not loop or _process_waiters.failed():
+            _process_waiters = Waiters(loop)
+        return _process_waiters
+
+
+def wait_for(future: concurrent.futures.Future, timeout: float) -> dict | None:
+    """The finishing event's data, or None when `timeout` seconds pass first."""
+    try:
+        return future.result(timeout)
+    except concurrent.futures.TimeoutError:
+        return None
+
+
 class FinishListener:
-    """Join the execution's finish channel BEFORE the run is enqueued, so its end cannot be missed.
+    """A channel of its own for one wait, on the running event loop: `async with FinishListener() as
+    listener`, create the run with `finish_channel=listener.channel_name`, then `await listener.wait()`.
 
-    The listener joins the group as a sink (pipelit/channel_layer.py `group_sink_add`), with no Redis
-    channel of its own: the reader hands each event on that channel straight to `_deliver`, which
-    resolves a future with the finish
-    event. Leaving the group is not awaited: the answer goes out first, the UNSUBSCRIBE follows in
-    the background.
-    """
+    It joins as a sink (pipelit/channel_layer.py `group_sink_add`), with no Redis channel for the
+    member itself. Leaving is not awaited: the answer goes out first, the UNSUBSCRIBE follows."""
 
-    def __init__(self, execution_id: str):
-        self.execution_id = str(execution_id)
+    def __init__(self):
+        self.channel_name = new_finish_channel()
         self.layer = get_channel_layer()
-        self.group = events.group_for(finish_channel(self.execution_id))
-        self.channel = None
+        self.group = events.group_for(self.channel_name)
+        self.member = None
         self._finished: asyncio.Future | None = None
 
     async def __aenter__(self) -> FinishListener:
         self._finished = asyncio.get_running_loop().create_future()
-        self.channel = await self.layer.group_sink_add(self.group, self._deliver)
+        self.member = await self.layer.group_sink_add(self.group, self._deliver)
         return self
 
     async def __aexit__(self, *exc) -> None:
-        self.layer.remove_sink(self.channel)
-        _in_background(self.layer.group_discard(self.group, self.channel))
+        self.layer.remove_sink(self.member)
+        _in_background(self.layer.group_discard(self.group, self.member))
 
     def _deliver(self, messages: list[dict]) -> None:
         for message in messages:
-            event = message.get("event") or {}
-            if event.get("type") in FINISH_EVENTS and not self._finished.done():
-                self._finished.set_result(event.get("data") or {})
+            data = _finish_data(message)
+            if data is not None and not self._finished.done():
+                self._finished.set_result(data)
 
     async def wait(self, timeout: float) -> dict | None:
         """The finishing event's data, or None when `timeout` seconds pass first."""
@@ -78,58 +157,6 @@ def _in_background(coroutine) -> None:
         _background.discard(finished)
         with contextlib.suppress(asyncio.CancelledError):
             if finished.exception() is not None:
-                logger.warning("leaving an execution's group failed: %s", finished.exception())
+                logger.warning("leaving a finish channel's group failed: %s", finished.exception())
 
     task.add_done_callback(done)
-
-
-class FinishWaiter:
-    """FinishListener for a request's own thread, with the channel layer on the server's event loop.
-
-    Joining starts at construction and runs on `loop` while the thread goes on (auth, lookups);
-    `joined()` blocks until the SUBSCRIBE is confirmed, so call it before the run is enqueued. The
-    sink resolves a thread-safe future, so `wait()` blocks the thread only, never the loop. `leave()`
-    is not awaited: it runs on the loop after the join, whether the join succeeded or not.
-    """
-
-    def __init__(self, execution_id: str, loop: asyncio.AbstractEventLoop):
-        self.group = events.group_for(finish_channel(execution_id))
-        self.channel = None
-        self._loop = loop
-        self._finished: concurrent.futures.Future = concurrent.futures.Future()
-        self._joining = asyncio.run_coroutine_threadsafe(self._join(), loop)
-
-    async def _join(self) -> None:
-        self.channel = await get_channel_layer().group_sink_add(self.group, self._deliver)
-
-    def _deliver(self, messages: list[dict]) -> None:
-        for message in messages:
-            event = message.get("event") or {}
-            if event.get("type") in FINISH_EVENTS and not self._finished.done():
-                self._finished.set_result(event.get("data") or {})
-
-    def joined(self, timeout: float = JOIN_TIMEOUT_SECONDS) -> None:
-        """Block until the group is joined; raises what the join raised (RedisError, TimeoutError)."""
-        self._joining.result(timeout)
-
-    def wait(self, timeout: float) -> dict | None:
-        """The finishing event's data, or None when `timeout` seconds pass first."""
-        try:
-            return self._finished.result(timeout)
-        except concurrent.futures.TimeoutError:
-            return None
-
-    def leave(self) -> None:
-        asyncio.run_coroutine_threadsafe(self._leave(), self._loop)
-
-    async def _leave(self) -> None:
-        with contextlib.suppress(Exception):  # a failed join left at most a sink and a group entry
-            await asyncio.wrap_future(self._joining)
-        layer = get_channel_layer()
-        channel = self.channel
-        if channel is None:  # the join failed before it had a name: find the sink by its function
-            channel = next((name for name, sink in layer.sinks.items() if sink == self._deliver), None)
-            if channel is None:
-                return
-        layer.remove_sink(channel)
-        _in_background(layer.group_discard(self.group, channel))

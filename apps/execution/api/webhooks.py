@@ -31,7 +31,7 @@ from ..selectors import trigger_target_find
 from ..services.executions import execution_create
 from ..services.protection import ConcurrencyLimited, throttled_response
 from ..services.triggers import trigger_check, trigger_node_find
-from ..waiting import FinishListener, FinishWaiter
+from ..waiting import FinishListener, process_waiters, wait_for
 
 MAX_WAIT_SECONDS = 300.0
 
@@ -129,9 +129,14 @@ def _payload(request, body) -> dict:
     }
 
 
-def _fire(workflow: Workflow, node, user, payload: dict, execution_id: uuid.UUID):
+def _fire(workflow: Workflow, node, user, payload: dict, execution_id: uuid.UUID, finish_channel: str = ""):
     return execution_create(
-        workflow=workflow, trigger_node=node, payload=payload, user=user, execution_id=execution_id
+        workflow=workflow,
+        trigger_node=node,
+        payload=payload,
+        user=user,
+        execution_id=execution_id,
+        finish_channel=finish_channel,
     )
 
 
@@ -141,30 +146,28 @@ def _unavailable(message: str, retry_after: int) -> JsonResponse:
     return response
 
 
-def _fire_and_wait(request, execution_id: str, fire, wait: float, waiter: FinishWaiter | None):
-    """Fire once the finish listener has joined, then wait for the finish event. Under daphne the
-    channel layer lives on the server's loop (`request.server_loop`) and this thread only blocks;
-    without one (a sync test client) a temporary loop carries the wait."""
+def _fire_and_wait(request, execution_id: str, fire, wait: float):
+    """Fire with a finish channel already listened to, then wait for the finish event. Under daphne
+    the process's own channel on the server's loop (`request.server_loop`) carries it and this thread
+    only blocks; without that loop (a sync test client) a temporary loop carries one channel."""
     loop = getattr(request, "server_loop", None)
     if loop is None:
-        return async_to_sync(_fire_and_wait_on_own_loop)(execution_id, fire, wait)
-    own = waiter is None
-    waiter = waiter or FinishWaiter(execution_id, loop)
+        return async_to_sync(_fire_and_wait_on_own_loop)(fire, wait)
+    waiters = process_waiters(loop)
     try:
-        try:
-            waiter.joined()
-        except TimeoutError as exc:
-            raise RedisError("timed out joining the execution's group") from exc
-        fire()
-        return waiter.wait(wait)
+        finished = waiters.expect(execution_id)
+    except TimeoutError as exc:
+        raise RedisError("timed out joining the finish channel") from exc
+    try:
+        fire(waiters.channel)
+        return wait_for(finished, wait)
     finally:
-        if own:
-            waiter.leave()
+        waiters.forget(execution_id)
 
 
-async def _fire_and_wait_on_own_loop(execution_id: str, fire, wait: float):
-    async with FinishListener(execution_id) as listener:
-        await sync_to_async(fire)()
+async def _fire_and_wait_on_own_loop(fire, wait: float):
+    async with FinishListener() as listener:
+        await sync_to_async(fire)(listener.channel_name)
         return await listener.wait(wait)
 
 
@@ -175,20 +178,6 @@ def webhook(request, slug: str):
     user, refusal = _caller(request)
     if refusal is not None:
         return refusal
-    execution_id = uuid.uuid4()
-    waiter = None
-    loop = getattr(request, "server_loop", None)
-    if loop is not None and request.GET.get("wait") not in (None, "", "0"):
-        # Join the execution's group now, on the loop, while this thread does the lookups.
-        waiter = FinishWaiter(str(execution_id), loop)
-    try:
-        return _answer(request, slug, user, execution_id, waiter)
-    finally:
-        if waiter is not None:
-            waiter.leave()
-
-
-def _answer(request, slug: str, user, execution_id: uuid.UUID, waiter: FinishWaiter | None):
     workflow, node, refusal = _target(request, user, slug)
     if refusal is None:
         body, refusal = _parse_body(request)
@@ -196,6 +185,7 @@ def _answer(request, slug: str, user, execution_id: uuid.UUID, waiter: FinishWai
         wait, refusal = _wait_seconds(request, node)
     if refusal is not None:
         return refusal
+    execution_id = uuid.uuid4()
     accepted = {
         "status": "accepted",
         "execution_id": str(execution_id),
@@ -203,14 +193,14 @@ def _answer(request, slug: str, user, execution_id: uuid.UUID, waiter: FinishWai
     }
     payload = _payload(request, body)
 
-    def fire():
-        _fire(workflow, node, user, payload, execution_id)
+    def fire(finish_channel: str = ""):
+        _fire(workflow, node, user, payload, execution_id, finish_channel)
 
     try:
         if not wait:
             fire()
             return JsonResponse(accepted, status=202)
-        finished = _fire_and_wait(request, str(execution_id), fire, wait, waiter)
+        finished = _fire_and_wait(request, str(execution_id), fire, wait)
     except ServiceUnavailable as exc:
         return _unavailable(str(exc.detail), exc.wait)
     except RedisError:  # the completion listener could not subscribe: nothing was fired

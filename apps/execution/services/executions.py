@@ -25,7 +25,6 @@ from ..hooks import run_finish_hooks
 from ..models import ACTIVE_STATUSES, ExecutionStatus, WorkflowExecution
 from ..reporting import DbReporter, execution_channels, jsonable
 from ..snapshots import graph_snapshot
-from ..waiting import finish_channel
 
 logger = logging.getLogger(__name__)
 
@@ -76,8 +75,11 @@ def execution_create(
     parent_execution: WorkflowExecution | None = None,
     parent_node_key: str = "",
     thread_id: str = "",
+    finish_channel: str = "",
     enqueue: bool = True,
 ) -> WorkflowExecution:
+    """A pending run, sent to a worker after commit (`enqueue`). `finish_channel`: an internal event
+    channel that also gets the finish event (a waiting caller, apps/execution/waiting.py)."""
     execution = WorkflowExecution.objects.create(
         execution_id=execution_id or uuid.uuid4(),
         workflow=workflow,
@@ -89,6 +91,7 @@ def execution_create(
         parent_node_key=parent_node_key,
         depth=(parent_execution.depth + 1) if parent_execution else 0,
         thread_id=thread_id,
+        finish_channel=finish_channel,
     )
     if enqueue:
         execution_enqueue(execution)
@@ -364,7 +367,9 @@ def _broadcast_finish(execution: WorkflowExecution) -> None:
     }
     if execution.status == ExecutionStatus.FAILED:
         data.update(error=execution.error_message, error_code=execution.error_code)
-    channels = [*execution_channels(execution), finish_channel(execution.execution_id)]
+    channels = execution_channels(execution)
+    if execution.finish_channel:
+        channels.append(execution.finish_channel)
     events.broadcast_many(channels, FINISH_EVENT[ExecutionStatus(execution.status)], data)
 
 
