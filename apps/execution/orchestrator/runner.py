@@ -187,8 +187,9 @@ def _drive(graph, start, config, *, values: bool) -> dict[str, Any] | None:
 
 
 # The threads graphs run on, reused from run to run (a thread started per run cost more than the
-# run's bookkeeping). A run abandoned at its deadline keeps its thread until its component returns.
-_RUN_THREADS = ThreadPoolExecutor(max_workers=64, thread_name_prefix="pipelit-run")
+# run's bookkeeping); a new one starts only when none is idle. A run abandoned at its deadline keeps
+# its thread until its component returns, so the cap is far above what a worker ever runs at once.
+_RUN_THREADS = ThreadPoolExecutor(max_workers=1024, thread_name_prefix="pipelit-run")
 
 
 _ALREADY_DONE = object()
