@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from apps.execution.sandbox import get_zygote
 from apps.execution.sandbox.commands import CommandLimits, bwrap_argv, run_command, sandbox_mode
 
 ROOT = os.geteuid() == 0
@@ -73,6 +74,18 @@ def test_the_network_is_isolated(workspace):
 
     assert result.isolation["network_isolated"] is True
     assert int(result.stdout) == 3  # header lines + the loopback device only
+
+
+def test_commands_may_create_sockets_in_a_network_namespace_of_their_own(workspace):
+    # Unlike code snippets (socket(2) refused, in the fork server's shared empty namespace): tools such
+    # as bwrap configure the loopback over netlink, so a command gets a namespace to itself instead.
+    probe = "import socket; socket.socket(socket.AF_NETLINK, socket.SOCK_RAW); print('created')"
+    result = sh(f'python3 -c "{probe}" && readlink /proc/self/ns/net', workspace)
+    assert result.ok, result.stderr
+    created, namespace = result.stdout.split()
+    assert created == "created"
+    fork_server = os.readlink(f"/proc/{get_zygote().popen.pid}/ns/net")
+    assert namespace not in (os.readlink("/proc/self/ns/net"), fork_server)
 
 
 @as_root

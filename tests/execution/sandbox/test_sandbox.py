@@ -70,12 +70,36 @@ def listening_port():
     server.close()
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root here")
 def test_snippets_cannot_reach_loopback_services_like_redis_or_the_database(pool, listening_port):
     code = f"import socket\ns = socket.socket()\ns.connect(('127.0.0.1', {listening_port}))\nresult = 'connected'"
     result = run_snippet(code, pool=pool)
-    assert not result.ok and "Network is unreachable" in result.error
+    assert not result.ok and result.error == "PermissionError: [Errno 1] Operation not permitted"
     assert result.extra["network_isolated"] is True
+
+
+def test_snippets_cannot_open_unix_sockets_to_reach_each_other(pool):
+    # Forked children share the fork server's empty network namespace; abstract unix sockets would
+    # let two executions' snippets talk there, so no snippet may create a socket of any family.
+    code = "import socket\ns = socket.socket(socket.AF_UNIX)\ns.bind(b'\\0pipelit-probe')\nresult = 'bound'"
+    result = run_snippet(code, pool=pool)
+    assert not result.ok and "Operation not permitted" in result.error
+
+
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="x86_64 syscall numbers")
+def test_the_other_ways_to_a_socket_are_refused_too(pool):
+    # io_uring can open sockets without socket(2); the x32 ABI numbers reach the same calls
+    code = (
+        "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nresult = []\n"
+        "for nr in (425, 0x40000000 + 41):\n"
+        "    ret = libc.syscall(nr, 1, 1, 0)\n"
+        "    result.append([ret, ctypes.get_errno()])\n"
+    )
+    assert run_snippet(code, pool=pool).output == [[-1, 1], [-1, 1]]
+
+
+def test_a_socket_pair_within_the_snippet_still_works(pool):
+    code = "import socket\na, b = socket.socketpair()\na.sendall(b'hi')\nresult = b.recv(2).decode()"
+    assert run_snippet(code, pool=pool).output == "hi"
 
 
 def test_each_snippet_runs_in_its_own_throwaway_directory(pool):
