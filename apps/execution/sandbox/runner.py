@@ -6,13 +6,12 @@ import contextlib
 import json
 import math
 import os
-import selectors
 import socket
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from apps.execution.sandbox.pool import SandboxPool, get_pool
+from apps.execution.sandbox.pool import SandboxPool, get_pool, readable
 from apps.execution.sandbox.session import Session, current_session
 from apps.execution.sandbox.zygote import ZygoteError, get_forked_pool, kill_child
 
@@ -161,25 +160,23 @@ def _collect(channel, timeout: float, kill) -> tuple[bytes, bool, bool]:
     fd = channel.fileno()
     chunks: list[bytes] = []
     size = 0
-    with selectors.DefaultSelector() as selector:
-        selector.register(fd, selectors.EVENT_READ)
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                kill()
-                return b"", True, False
-            if not selector.select(remaining):
-                continue
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > MAX_RESPONSE_BYTES:
-                kill()
-                return b"", False, True
-            if chunk.endswith(b"\n") and b"".join(chunks).strip() not in (b"", READY):
-                break  # the response is one line; no need to wait for the exit
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            kill()
+            return b"", True, False
+        if not readable(fd, remaining):
+            continue
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_RESPONSE_BYTES:
+            kill()
+            return b"", False, True
+        if chunk.endswith(b"\n") and b"".join(chunks).strip() not in (b"", READY):
+            break  # the response is one line; no need to wait for the exit
     return b"".join(chunks), False, False
 
 

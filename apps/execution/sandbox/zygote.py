@@ -10,7 +10,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
-import selectors
 import signal
 import socket
 import subprocess
@@ -19,7 +18,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 
-from apps.execution.sandbox.pool import CHILD, make_workdir, remove_workdir
+from apps.execution.sandbox.pool import CHILD, make_workdir, readable, remove_workdir
 
 FORKED_POOL_SIZE = int(os.environ.get("PIPELIT_SANDBOX_FORKED_POOL_SIZE", "4"))
 
@@ -134,10 +133,8 @@ def fork_child() -> ForkedChild:
 
 
 def _ready(child: ForkedChild, timeout: float = 5.0) -> bool:
-    with selectors.DefaultSelector() as selector:
-        selector.register(child.channel, selectors.EVENT_READ)
-        if not selector.select(timeout):
-            return False
+    if not readable(child.channel.fileno(), timeout):
+        return False
     return child.channel.recv(6) == b"ready\n"
 
 
