@@ -35,10 +35,15 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / TICK
 
 
-def machine_busy() -> tuple[float, float]:
-    """(busy, total) seconds of all CPUs since boot."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    return (sum(values) - values[3] - values[4]) / TICK, sum(values) / TICK
+def machine_busy() -> tuple[float, float, float]:
+    """(busy, steal, total) seconds of all CPUs since boot. Busy is user, nice, system, irq and
+    softirq (guest time is already in user); steal is time a virtual CPU wanted but the host gave
+    to someone else: neither ours nor idle, so it is reported apart."""
+    user, nice, system, idle, iowait, irq, softirq, steal = (
+        int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]
+    )
+    busy = user + nice + system + irq + softirq
+    return busy / TICK, steal / TICK, (busy + idle + iowait + steal) / TICK
 
 
 def redis_pids() -> list[int]:
@@ -70,9 +75,9 @@ def main() -> None:
         groups["redis"] = redis_pids()
         before = {name: cpu_seconds(pids) for name, pids in groups.items()}
         client_before = resource.getrusage(resource.RUSAGE_SELF)
-        busy_before, total_before = machine_busy()
+        busy_before, steal_before, total_before = machine_busy()
         rate, count, errors = throughput(stack.url, stack.api_key, "bench-chain", 8, args.seconds)
-        busy_after, total_after = machine_busy()
+        busy_after, steal_after, total_after = machine_busy()
         client_after = resource.getrusage(resource.RUSAGE_SELF)
         groups.update({name: _process_tree(proc.pid) for name, proc in stack.procs.items()})
         per_execution = {
@@ -92,10 +97,10 @@ def main() -> None:
     listed = sum(per_execution.values())
     print(f"  {'machine':10s} {machine:6.2f} ms busy per execution ({listed:.2f} listed above; the rest is")
     print("             the sandbox's per-execution processes and the kernel)")
-    share = (busy_after - busy_before) / (total_after - total_before)
-    print(
-        f"  CPUs busy {share:.0%} of the run (load {' '.join(Path('/proc/loadavg').read_text().split()[:3])})"
-    )
+    total = total_after - total_before
+    share, stolen = (busy_after - busy_before) / total, (steal_after - steal_before) / total
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    print(f"  CPUs busy {share:.0%} of the run, stolen by the host {stolen:.0%} (load {load})")
 
 
 if __name__ == "__main__":
