@@ -273,6 +273,21 @@ def summary_ms(samples_s: list[float]) -> dict[str, float]:
     }
 
 
+def machine_busy() -> tuple[float, float, float]:
+    """(busy, steal, total) seconds of all CPUs since boot. Busy is user, nice, system, irq and
+    softirq (guest time is already in user); steal is time a virtual CPU wanted but the host gave
+    to someone else: neither ours nor idle, so it is reported apart."""
+    user, nice, system, idle, iowait, irq, softirq, steal = (
+        int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]
+    )
+    busy = user + nice + system + irq + softirq
+    return (
+        busy / os.sysconf("SC_CLK_TCK"),
+        steal / os.sysconf("SC_CLK_TCK"),
+        (busy + idle + iowait + steal) / os.sysconf("SC_CLK_TCK"),
+    )
+
+
 def machine_line() -> str:
     cpu = "unknown CPU"
     try:

@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-from common import machine_line, record, running_stack, summary_ms
+from common import machine_busy, machine_line, record, running_stack, summary_ms
 
 CHAIN = 5
 
@@ -140,15 +140,18 @@ def main() -> None:
             if workers == 1:
                 lat = latency(stack.url, stack.api_key, "bench-chain", args.runs)
                 lat_load = Path("/proc/loadavg").read_text().split()[:3]
+            _, steal_before, total_before = machine_busy()
             rate, count, errors = throughput(
                 stack.url, stack.api_key, "bench-chain", args.clients, args.seconds
             )
+            _, steal_after, total_after = machine_busy()
+            stolen = (steal_after - steal_before) / (total_after - total_before)
             rss, pss = stack.rss(), stack.pss()
             load = Path("/proc/loadavg").read_text().split()[:3]
-            rows.append((workers, rate, count, errors, rss, pss, load))
+            rows.append((workers, rate, count, errors, rss, pss, load, stolen))
             print(
                 f"{workers} worker(s): {rate:.1f} executions/s ({count} done, {errors} errors), "
-                f"RSS {rss}, PSS {pss}, load {load}"
+                f"RSS {rss}, PSS {pss}, load {load}, stolen by the host {stolen:.0%}"
             )
     body = [
         "```",
@@ -165,16 +168,16 @@ def main() -> None:
         "",
         f"| workers | executions/s ({args.clients} clients, {args.seconds:g} s) | completed | errors | "
         "RSS web / workers / beat (MB) | RSS total | PSS web / workers / beat (MB) | PSS total | "
-        "load average |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "load average | CPU stolen by the host |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for workers, rate, count, errors, rss, pss, load in rows:
+    for workers, rate, count, errors, rss, pss, load, stolen in rows:
         worker_rss = sum(v for k, v in rss.items() if k.startswith("worker"))
         worker_pss = sum(v for k, v in pss.items() if k.startswith("worker"))
         body.append(
             f"| {workers} | **{rate:.1f}** | {count} | {errors} | {rss.get('web')} / {worker_rss:.1f} / "
             f"{rss.get('beat', 'in w1')} | {sum(rss.values()):.1f} MB | {pss.get('web')} / {worker_pss:.1f} / "
-            f"{pss.get('beat', 'in w1')} | **{sum(pss.values()):.1f} MB** | {' '.join(load)} |"
+            f"{pss.get('beat', 'in w1')} | **{sum(pss.values()):.1f} MB** | {' '.join(load)} | {stolen:.0%} |"
         )
     body += [
         "",

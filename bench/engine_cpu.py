@@ -18,7 +18,7 @@ import resource
 from pathlib import Path
 
 import httpx
-from common import _process_tree, running_stack
+from common import _process_tree, machine_busy, running_stack
 from engine import create_workflow, latency, throughput
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -33,17 +33,6 @@ def cpu_seconds(pids: list[int]) -> float:
             continue
         total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
     return total / TICK
-
-
-def machine_busy() -> tuple[float, float, float]:
-    """(busy, steal, total) seconds of all CPUs since boot. Busy is user, nice, system, irq and
-    softirq (guest time is already in user); steal is time a virtual CPU wanted but the host gave
-    to someone else: neither ours nor idle, so it is reported apart."""
-    user, nice, system, idle, iowait, irq, softirq, steal = (
-        int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]
-    )
-    busy = user + nice + system + irq + softirq
-    return busy / TICK, steal / TICK, (busy + idle + iowait + steal) / TICK
 
 
 def redis_pids() -> list[int]:
