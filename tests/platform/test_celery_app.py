@@ -32,3 +32,18 @@ def test_around_each_task_a_connection_past_conn_max_age_is_closed_and_a_fresh_o
     connection.close_at = time.monotonic() - 1  # older than CONN_MAX_AGE
     _tidy_database_connections(task=TASK)
     assert connection.connection is None
+
+
+def test_celery_takes_its_configuration_from_the_django_settings():
+    """pipelit/celery_config.py copies the settings once; Celery must still see each CELERY_* one."""
+    from django.conf import settings
+
+    assert app.conf.task_acks_late is True
+    assert app.conf.task_reject_on_worker_lost is True
+    assert app.conf.task_ignore_result is True
+    assert app.conf.worker_prefetch_multiplier == 1
+    assert app.conf.broker_transport_options == {"visibility_timeout": 3600}
+    assert app.conf.broker_url == settings.REDIS_URL
+    assert app.conf.broker_transport == "pipelit.broker:Transport"
+    assert app.conf.db_reuse_max == settings.CELERY_DB_REUSE_MAX
+    assert app.conf.task_always_eager is settings.CELERY_TASK_ALWAYS_EAGER
