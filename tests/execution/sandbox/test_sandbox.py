@@ -135,6 +135,13 @@ def test_cpu_limit_stops_a_busy_snippet_even_with_a_long_wall_clock(pool):
     assert not result.ok and result.error_code == "timeout" and result.duration_ms < 5000
 
 
+def test_the_child_itself_reports_its_cpu_limit(pool):
+    # The SIGXCPU handler is installed once, in the fork server (or the pooled interpreter), and
+    # inherited: without it the soft limit would kill the child and only the caller's guess remain.
+    result = run_snippet("while True:\n    pass", limits=Limits(timeout_seconds=20, cpu_seconds=1), pool=pool)
+    assert result.error == "snippet exceeded its CPU time limit"
+
+
 def test_a_10_gb_allocation_is_stopped_as_memory_limit(pool):
     result = run_snippet("x = bytearray(10 * 1024 ** 3)", pool=pool)
     assert not result.ok and result.error_code == "memory_limit"
