@@ -186,8 +186,8 @@ def main() -> None:
         "Worker figures include each worker's prefork child and its sandbox fork server (and, for worker 1, "
         "the embedded beat process when beat shows `in w1`).",
         "",
-        "Targets: p50 <= 15 ms, >= 150 executions/s with 2 workers, <= 400 MB together. For scale (same "
-        "machine, from STACK-NOTES): the FastAPI Pipelit p50 324 ms at 5 executions/s; n8n p50 24 ms at ~65/s.",
+        "Targets: p50 <= 15 ms, >= 150 executions/s with 2 workers, <= 400 MB together. For scale (on the "
+        "machine STACK-NOTES describes): the FastAPI Pipelit p50 324 ms at 5 executions/s; n8n p50 24 ms at ~65/s.",
     ]
     if args.dry:
         print("\n".join(body))
