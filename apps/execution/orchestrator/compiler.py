@@ -12,6 +12,7 @@ from typing import Any
 from langgraph.graph import START, StateGraph
 
 from apps.execution.graph import GraphSnapshot
+from apps.execution.orchestrator.chain import make_chain_step
 from apps.execution.orchestrator.step import make_step
 from apps.execution.state import WorkflowState
 from apps.execution.topology import GraphError, Topology, build_topology
@@ -30,6 +31,9 @@ class CompiledPlan:
     successors: dict[str, set[str]]  # internal name -> internal names of its flow successors
     # Every node light (or a trigger), no breakpoint: no per-step checkpoints, batched log rows.
     light: bool = False
+    # A light plan that is one path (no node with two successors): the same nodes as one graph step
+    # (chain.py), which a run without checkpoints uses instead of `graph`. None otherwise.
+    chain_graph: Any = None
 
     @property
     def node_ids(self) -> dict[str, str]:
@@ -108,9 +112,10 @@ def _compile(snapshot: GraphSnapshot, trigger_node_id: str, get_spec) -> Compile
     # and characters. Derived from the node id, not its position, so a checkpoint taken before the
     # workflow was edited still names the same nodes.
     name = {node_id: graph_node_name(node_id) for node_id in topology.order}
+    steps = {node_id: make_step(nodes[node_id], topology, nodes) for node_id in topology.order}
     builder = StateGraph(WorkflowState)
     for node_id in topology.order:
-        builder.add_node(name[node_id], make_step(nodes[node_id], topology, nodes))
+        builder.add_node(name[node_id], steps[node_id])
     builder.add_edge(START, name[trigger_node_id])
     for node_id in topology.order[1:]:
         sources = list(dict.fromkeys(name[e.source] for e in topology.incoming[node_id]))
@@ -138,4 +143,24 @@ def _compile(snapshot: GraphSnapshot, trigger_node_id: str, get_spec) -> Compile
         breakpoints=breakpoints,
         successors=successors,
         light=light,
+        chain_graph=_chain_graph([steps[i] for i in topology.order])
+        if light and _is_path(topology)
+        else None,
     )
+
+
+def _is_path(topology: Topology) -> bool:
+    """No node leads to two others: the nodes run strictly one after another (nothing in parallel,
+    nothing to wait for; a switch with one way out still decides whether the rest runs)."""
+    members = set(topology.order)
+    return all(
+        len({e.target for e in topology.outgoing.get(i, ()) if e.target in members}) <= 1
+        for i in topology.order
+    )
+
+
+def _chain_graph(steps: list) -> Any:
+    builder = StateGraph(WorkflowState)
+    builder.add_node("chain", make_chain_step(steps))
+    builder.add_edge(START, "chain")
+    return builder.compile()

@@ -134,7 +134,7 @@ def _run_plan(
     light = plan.light and checkpointer is None and resume is None
     if light:
         graph, start = (
-            plan.graph,
+            plan.chain_graph or plan.graph,
             initial_state(trigger=dict(trigger_payload or {}), execution_id=execution_id),
         )
     else:
