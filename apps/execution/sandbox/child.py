@@ -453,6 +453,14 @@ def main():
     handle(line, write)
 
 
+def _warm_up():
+    """Once, in the fork server: what every child's first snippet would otherwise set up for itself.
+    The builtin compile() initialises the interpreter's AST types on first use (~1.2-2.3 ms and ~160
+    page faults per child here); json's first parse and dump and the run's own objects add a little."""
+    request = json.loads('{"code": "result = 1", "variables": {"a": {"b": [1, "x", 1.5, true, null]}}}')
+    json.dumps(_run(request))
+
+
 def zygote(control_fd):
     """Fork-server mode: this pristine interpreter forks one child per request and never runs snippets.
 
@@ -461,6 +469,7 @@ def zygote(control_fd):
     """
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps finished children
     _install_cpu_limit_handler()
+    _warm_up()
     _libc()
     _isolate_network()  # once: children start in this empty namespace (see _isolate_network)
     gc.collect()

@@ -207,3 +207,16 @@ def test_forked_children_inherit_no_threading_module_from_the_fork_server():
 def test_each_forked_child_gets_its_own_random_state():
     draws = {run_snippet("import random\nresult = random.random()").output for _ in range(3)}
     assert len(draws) == 3
+
+
+def test_the_fork_servers_warm_up_leaves_nothing_behind(capsys):
+    import sys
+
+    from apps.execution.sandbox import child
+
+    stdout = sys.stdout
+    child._warm_up()  # run once in the fork server, before any child is forked
+    assert sys.stdout is stdout
+    assert capsys.readouterr().out == ""
+    first = run_snippet("result = sorted(k for k in globals() if not k.startswith('__'))", {"a": 1})
+    assert first.output == ["a"]
