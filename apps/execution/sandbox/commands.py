@@ -113,7 +113,7 @@ def run_command(
     }
     started = time.perf_counter()
     try:
-        raw, timed_out, too_big, _, _ = _run_forked(
+        answer, timed_out, too_big, _, _ = _run_forked(
             json.dumps(request).encode() + b"\n", limits.timeout_seconds + BACKSTOP_SECONDS
         )
     except ZygoteError as exc:
@@ -123,14 +123,12 @@ def run_command(
         return CommandResult(timed_out=True, duration_ms=elapsed, isolation={"mode": mode})
     if too_big:
         return CommandResult(error="command output exceeds the sandbox's size limit", duration_ms=elapsed)
-    return _decode(raw, elapsed, mode)
+    return _decode(answer, elapsed, mode)
 
 
-def _decode(raw: bytes, elapsed: float, mode: str) -> CommandResult:
-    lines = [x for x in raw.decode("utf-8", "replace").splitlines() if x.strip() and x != "ready"]
-    try:
-        response = json.loads(lines[-1])
-    except (IndexError, ValueError):
+def _decode(response: dict[str, Any] | str | None, elapsed: float, mode: str) -> CommandResult:
+    """`response`: the child's answer as runner._parse gives it."""
+    if not isinstance(response, dict):
         return CommandResult(error="the sandbox process ended without a result", duration_ms=elapsed)
     isolation = {
         "mode": mode,

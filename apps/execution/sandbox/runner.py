@@ -84,7 +84,7 @@ def run_snippet(
         )
     if pool is None and MODE == "forkserver":
         try:
-            raw, timed_out, too_big, returncode, cold = _run_forked(
+            answer, timed_out, too_big, returncode, cold = _run_forked(
                 request, limits.timeout_seconds, current_session(), json.dumps(payload["limits"])
             )
             backend = "forkserver"
@@ -94,6 +94,7 @@ def run_snippet(
         raw, timed_out, too_big, returncode, cold = _run_pooled(
             pool or get_pool(), request, limits.timeout_seconds
         )
+        answer = _parse(raw)
         backend = "pool"
     elapsed = round((time.perf_counter() - started) * 1000, 3)
     common = {"duration_ms": elapsed, "cold_start": cold, "extra": {"backend": backend}}
@@ -105,12 +106,13 @@ def run_snippet(
         return SandboxResult(
             ok=False, error="snippet output exceeds the size limit", error_code=INVALID_OUTPUT, **common
         )
-    return _decode(raw, returncode, limits, common)
+    return _decode(answer, returncode, limits, common)
 
 
 def _run_forked(request: bytes, timeout: float, session: Session | None = None, limits_key: str = ""):
     """One request to a forked child: the session's idle one for these limits, else a fresh one from
-    the pool. In a session a child that answered cleanly is kept for the next snippet."""
+    the pool. In a session a child that answered cleanly is kept for the next snippet.
+    -> (its answer as _parse gives it, timed out, too big, None, cold start)."""
     child = session.acquire(limits_key) if session is not None else None
     if child is None:
         child = get_forked_pool().acquire()
@@ -121,8 +123,9 @@ def _run_forked(request: bytes, timeout: float, session: Session | None = None, 
             if session is None:
                 child.channel.shutdown(socket.SHUT_WR)
         raw, timed_out, too_big = _collect(child.channel, timeout, lambda: kill_child(child.pid))
-        keep = session is not None and not (timed_out or too_big) and _reusable(raw)
-        return raw, timed_out, too_big, None, child.cold
+        answer = _parse(raw)
+        keep = session is not None and not (timed_out or too_big) and _reusable(answer)
+        return answer, timed_out, too_big, None, child.cold
     finally:
         if keep:
             child.cold = False
@@ -131,12 +134,26 @@ def _run_forked(request: bytes, timeout: float, session: Session | None = None, 
             child.discard()
 
 
-def _reusable(raw: bytes) -> bool:
+_UNREADABLE = "unreadable"
+
+
+def _parse(raw: bytes) -> dict[str, Any] | str | None:
+    """A child's answer, parsed once: its last line as a dict, None when it wrote none (it died, or
+    only said it was ready), or _UNREADABLE."""
+    for line in reversed(raw.split(b"\n")):
+        line = line.strip()
+        if line and line != READY:
+            try:
+                value = json.loads(line)
+            except ValueError:
+                return _UNREADABLE
+            return value if isinstance(value, dict) else _UNREADABLE
+    return None
+
+
+def _reusable(answer: dict[str, Any] | str | None) -> bool:
     """Whether the child's answer says it can take another request (child.py `reusable`)."""
-    try:
-        return json.loads(raw.rsplit(b"\n", 2)[-2]).get("reusable") is True
-    except (ValueError, IndexError, AttributeError):
-        return False
+    return isinstance(answer, dict) and answer.get("reusable") is True
 
 
 def _run_pooled(pool: SandboxPool, request: bytes, timeout: float):
@@ -180,9 +197,10 @@ def _collect(channel, timeout: float, kill) -> tuple[bytes, bool, bool]:
     return b"".join(chunks), False, False
 
 
-def _decode(raw: bytes, returncode: int | None, limits: Limits, common: dict) -> SandboxResult:
-    lines = [x for x in raw.decode("utf-8", "replace").strip().splitlines() if x != READY.decode()]
-    if not lines:
+def _decode(
+    response: dict[str, Any] | str | None, returncode: int | None, limits: Limits, common: dict
+) -> SandboxResult:
+    if response is None:
         cpu = limits.for_child()["cpu_seconds"]
         # The fork server's children are not ours to wait for: no exit status, judge by the time used.
         used_cpu_budget = returncode is None and common["duration_ms"] >= cpu * 1000
@@ -196,9 +214,7 @@ def _decode(raw: bytes, returncode: int | None, limits: Limits, common: dict) ->
             error_code=SANDBOX_ERROR,
             **common,
         )
-    try:
-        response = json.loads(lines[-1])
-    except ValueError:
+    if response == _UNREADABLE:
         return SandboxResult(
             ok=False, error="snippet produced an unreadable result", error_code=INVALID_OUTPUT, **common
         )
