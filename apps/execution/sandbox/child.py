@@ -497,19 +497,36 @@ def zygote(control_fd):
 
 
 def _serve_forked(workdir, data_fd):
-    data = socket.socket(fileno=data_fd)
     os.chdir(workdir)
     # No warm-up snippet: it saved the first request a few copy-on-write faults but cost every child
-    # more CPU than it saved.
-    data.sendall(b"ready\n")
-    reader = data.makefile("rb")
+    # more CPU than it saved. The data socket is used through its fd: a socket object and a buffered
+    # reader over it cost a forked child ~90 copy-on-write page faults before its first request.
+    _write_all(data_fd, b"ready\n")
     # One request, or several while the parent keeps the socket open (one execution's code nodes,
     # sandbox/session.py); end of input ends the process.
+    pending = b""
     while True:
-        line = reader.readline()
+        line, pending = _read_line(data_fd, pending)
         if not line:
             return
-        handle(line, lambda text: data.sendall(text.encode("utf-8")))
+        handle(line, lambda text: _write_all(data_fd, text.encode("utf-8")))
+
+
+def _read_line(fd, pending):
+    """(the next line, what was read after it); the line is b"" at end of input."""
+    while b"\n" not in pending:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return pending, b""
+        pending += chunk
+    line, _, rest = pending.partition(b"\n")
+    return line + b"\n", rest
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 if __name__ == "__main__":
