@@ -2,7 +2,7 @@
 
 Channels are the reference's names (`workflow:<slug>`, `execution:<id>`, `epic:<id>`); Channels groups
 cannot contain ':' so each channel maps to the group `pipelit.<kind>.<id>`. Consumers receive the
-message type `pipelit.event` carrying the ready-to-send envelope.
+message type `pipelit.event` carrying the envelope as ready-to-send JSON text (`event_of` parses it).
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import re
 import threading
 import time
 from collections import deque
+from functools import lru_cache
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from channels.layers import get_channel_layer
@@ -27,6 +29,7 @@ MESSAGE_TYPE = "pipelit.event"
 _SAFE = re.compile(r"[^a-zA-Z0-9_.-]")
 
 
+@lru_cache(maxsize=1024)
 def group_for(channel: str) -> str:
     """`workflow:my-flow` -> `pipelit.workflow.my-flow` (hashed when unusually long or odd)."""
     kind, _, ident = channel.partition(":")
@@ -41,6 +44,26 @@ def envelope(channel: str, event_type: str, data: dict[str, Any]) -> dict[str, A
     if isinstance(data, dict) and "execution_id" in data:
         event["execution_id"] = data["execution_id"]
     return event
+
+
+_to_json = json.JSONEncoder(default=str).encode  # json.dumps(o, default=str) without a new encoder per call
+
+
+def envelope_texts(channels: list[str], event_type: str, data: dict[str, Any]) -> list[str]:
+    """`json.dumps(envelope(channel, event_type, data), default=str)` for each channel, character for
+    character, with `data` serialised once for all of them (it is most of the text)."""
+    head = '{"type": ' + encode_basestring_ascii(event_type) + ', "channel": '
+    tail = ', "timestamp": ' + repr(time.time()) + ', "data": ' + _to_json(data)
+    if isinstance(data, dict) and "execution_id" in data:
+        tail += ', "execution_id": ' + _to_json(data["execution_id"])
+    tail += "}"
+    return [head + encode_basestring_ascii(channel) + tail for channel in channels]
+
+
+def event_of(message: dict) -> dict[str, Any]:
+    """The envelope a `pipelit.event` group message carries. It travels once, as JSON text (what the API
+    socket sends as is); receivers that need the dict (the editor's fragments, waiters) parse it."""
+    return json.loads(message["text"])
 
 
 class _Publisher:
@@ -83,12 +106,14 @@ class _Publisher:
                 if self._unsent == 0:
                     self._sent.notify_all()
 
-    def submit(self, group: str, message: dict) -> None:
+    def submit(self, messages: list[tuple[str, dict]]) -> None:
+        """Queue (group, message) pairs, in order."""
         self._ensure_started()
         with self._lock:
-            self._pending.append((group, message))
-            self._unsent += 1
-            if len(self._pending) == 1:  # the thread may be asleep; later ones find it awake
+            idle = not self._pending
+            self._pending.extend(messages)
+            self._unsent += len(messages)
+            if idle:  # the thread may be asleep; later ones find it awake
                 self._wake.notify()
 
     def flush(self, timeout: float = 5) -> None:
@@ -118,20 +143,28 @@ def flush(timeout: float = 5) -> None:
 
 def broadcast(channel: str, event_type: str, data: dict[str, Any]) -> None:
     """Queue an event for every subscriber of `channel`; returns at once and never raises."""
-    if get_channel_layer() is None:
-        return
-    try:
-        event = envelope(channel, event_type, data)
-        # Serialised once here, not once per socket that receives it.
-        message = {"type": MESSAGE_TYPE, "event": event, "text": json.dumps(event, default=str)}
-        _publisher.submit(group_for(channel), message)
-    except Exception:
-        logger.exception("broadcast of %s on %s failed", event_type, channel)
+    _broadcast([channel], event_type, data)
 
 
 def broadcast_many(channels: list[str], event_type: str, data: dict[str, Any]) -> None:
-    for channel in channels:
-        broadcast(channel, event_type, data)
+    """`broadcast` on each of `channels`, in order."""
+    _broadcast(channels, event_type, data)
+
+
+def _broadcast(channels: list[str], event_type: str, data: dict[str, Any]) -> None:
+    # Serialised once here: not once per channel, nor once per socket that receives it.
+    if get_channel_layer() is None:
+        return
+    try:
+        texts = envelope_texts(channels, event_type, data)
+        _publisher.submit(
+            [
+                (group_for(channel), {"type": MESSAGE_TYPE, "text": text})
+                for channel, text in zip(channels, texts, strict=True)
+            ]
+        )
+    except Exception:
+        logger.exception("broadcast of %s on %s failed", event_type, channels)
 
 
 def broadcast_on_commit(channel: str | list[str], event_type: str, data: dict[str, Any]) -> None:

@@ -38,7 +38,9 @@ def new_finish_channel() -> str:
 
 
 def _finish_data(message: dict) -> dict | None:
-    event = message.get("event") or {}
+    if message.get("type") != events.MESSAGE_TYPE:
+        return None
+    event = events.event_of(message)
     return (event.get("data") or {}) if event.get("type") in FINISH_EVENTS else None
 
 

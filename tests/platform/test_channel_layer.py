@@ -1,14 +1,17 @@
 """pipelit.channel_layer: group messages reach local sinks once unpacked, in order; queues still work."""
 
 import asyncio
+import hashlib
 import threading
 import time
+import uuid
 
 import pytest
 import redis
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from pipelit import channel_layer
 from pipelit.channel_layer import FanoutPubSubChannelLayer
 
 
@@ -182,3 +185,84 @@ async def test_a_group_sink_gets_its_messages_at_once_without_breaking_the_socke
     assert [m["n"] for m in waiter] == list(range(20))
     # One pipelined burst arrives (nearly) at once: the socket gets it in a few calls, not twenty.
     assert len(socket_calls) <= 4, [len(call) for call in socket_calls]
+
+
+async def _publish_and_collect(publishing_layer, bursts: list[int], group: str) -> list[int]:
+    """Send `bursts` (sizes) of numbered messages to `group` with `publishing_layer.publish_blocking`
+    from a thread, as events.py does; the configured layer receives them -> the numbers, in arrival order."""
+    layer = get_channel_layer()
+    received = []
+    name = await layer.group_sink_add(group, received.extend)
+    total, sent = sum(bursts), 0
+    for size in bursts:
+        batch = [(group, {"type": "pipelit.event", "n": sent + i}) for i in range(size)]
+        sent += size
+        await asyncio.to_thread(publishing_layer.publish_blocking, batch)
+    for _ in range(500):
+        if len(received) == total:
+            break
+        await asyncio.sleep(0.01)
+    layer.remove_sink(name)
+    await layer.group_discard(group, name)
+    return [m["n"] for m in received]
+
+
+def _own_layer() -> FanoutPubSubChannelLayer:
+    """A second layer on the same Redis, so a test can change how it publishes without touching the
+    process's layer; what it publishes reaches the configured layer's readers like any process's."""
+    return FanoutPubSubChannelLayer(**settings.CHANNEL_LAYERS["default"]["CONFIG"])
+
+
+@pytest.mark.asyncio
+async def test_a_burst_is_one_script_call_that_redis_runs_in_order():
+    publisher = _own_layer()
+    assert await _publish_and_collect(publisher, [1, 25, 2], "pipelit.test.script") == list(range(28))
+    assert all(shard.scripted for shard in publisher._shard_publishers())
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    assert client.script_exists(channel_layer.PUBLISH_ALL_SHA) == [True]
+    client.close()
+
+
+@pytest.mark.asyncio
+async def test_a_script_redis_does_not_know_is_sent_whole_once_then_by_its_sha(monkeypatch):
+    # A script no Redis has seen (a restarted or flushed server answers the real one's sha the same way).
+    body = channel_layer.PUBLISH_ALL + f" -- {uuid.uuid4().hex}".encode()
+    monkeypatch.setattr(channel_layer, "PUBLISH_ALL", body)
+    monkeypatch.setattr(channel_layer, "PUBLISH_ALL_SHA", hashlib.sha1(body).hexdigest().encode())
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    assert client.script_exists(channel_layer.PUBLISH_ALL_SHA) == [False]
+    publisher = _own_layer()
+    assert await _publish_and_collect(publisher, [3, 4], "pipelit.test.noscript") == list(range(7))
+    assert client.script_exists(channel_layer.PUBLISH_ALL_SHA) == [True]  # NOSCRIPT -> EVAL loaded it
+    assert all(shard.scripted for shard in publisher._shard_publishers())
+    client.close()
+
+
+@pytest.mark.asyncio
+async def test_bursts_go_out_as_plain_publishes_when_redis_refuses_the_script(monkeypatch, caplog):
+    body = f"this is not Lua {uuid.uuid4().hex}".encode()  # refused as a server with scripts denied would
+    monkeypatch.setattr(channel_layer, "PUBLISH_ALL", body)
+    monkeypatch.setattr(channel_layer, "PUBLISH_ALL_SHA", hashlib.sha1(body).hexdigest().encode())
+    publisher = _own_layer()
+    assert await _publish_and_collect(publisher, [5, 1, 3], "pipelit.test.refused") == list(range(9))
+    assert not any(shard.scripted for shard in publisher._shard_publishers())
+    assert "refused the publish script" in caplog.text
+
+
+@pytest.mark.asyncio
+async def test_a_backlog_goes_out_in_several_commands_in_order(monkeypatch):
+    monkeypatch.setattr(channel_layer, "MAX_MESSAGES_PER_COMMAND", 4)
+    assert await _publish_and_collect(_own_layer(), [11], "pipelit.test.backlog") == list(range(11))
+
+
+@pytest.mark.asyncio
+async def test_publishing_continues_on_a_new_connection_after_redis_closed_the_old_one():
+    publisher = _own_layer()
+    group = "pipelit.test.reconnect"
+    assert await _publish_and_collect(publisher, [2], group) == [0, 1]
+    shard = publisher._shard_publishers()[0]
+    host, port = shard.connection._sock.getsockname()[:2]
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    assert client.client_kill(f"{host}:{port}")
+    client.close()
+    assert await _publish_and_collect(publisher, [3], group) == [0, 1, 2]

@@ -1,6 +1,9 @@
 """events.broadcast: one path from any process to Channels groups, in order, after commit."""
 
 import asyncio
+import datetime
+import json
+import uuid
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
@@ -44,8 +47,8 @@ def test_events_arrive_in_publish_order_with_envelope():
             events.broadcast("workflow:order-test", "node_status", {"execution_id": "x", "seq": i})
 
     messages = listen("workflow:order-test", publish, 50)
-    assert [m["event"]["data"]["seq"] for m in messages] == list(range(50))
-    first = messages[0]["event"]
+    assert [events.event_of(m)["data"]["seq"] for m in messages] == list(range(50))
+    first = events.event_of(messages[0])
     assert first["type"] == "node_status" and first["channel"] == "workflow:order-test"
     assert first["execution_id"] == "x"
 
@@ -63,4 +66,38 @@ def test_broadcast_on_commit_is_silent_when_the_transaction_rolls_back():
         with transaction.atomic():
             events.broadcast_on_commit(["workflow:rollback-test"], "node_created", {"node_id": "b"})
 
-    assert listen("workflow:rollback-test", committed, 1)[0]["event"]["data"] == {"node_id": "b"}
+    assert events.event_of(listen("workflow:rollback-test", committed, 1)[0])["data"] == {"node_id": "b"}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"execution_id": "e-1", "node_id": "n", "status": "success", "output": {"x": [1, 2.5, None, True]}},
+        {
+            "execution_id": uuid.UUID(int=7),
+            "when": datetime.datetime(2026, 1, 2, 3, 4, 5),
+            "text": 'ü " \n </script>',
+        },
+        {"slug": "no-execution", 3: "int key", "nan": float("nan")},
+        ["not", "a", "dict"],
+    ],
+)
+def test_each_channel_gets_the_json_of_its_envelope_with_the_data_serialised_once(monkeypatch, data):
+    monkeypatch.setattr(events.time, "time", lambda: 1764160000.123456)
+    channels = ["workflow:wf-ü", "execution:e-1", "waiters:abc"]
+    assert events.envelope_texts(channels, "node_status", data) == [
+        json.dumps(events.envelope(channel, "node_status", data), default=str) for channel in channels
+    ]
+
+
+def test_broadcast_many_sends_each_event_once_as_text_on_every_channel():
+    def publish():
+        events.broadcast_many(
+            ["workflow:once-a", "execution:once-b"], "node_status", {"execution_id": "e", "n": 1}
+        )
+
+    [message] = listen("execution:once-b", publish, 1)
+    assert set(message) == {"type", "text"}  # no second copy of the event as a dict
+    event = events.event_of(message)
+    assert event["channel"] == "execution:once-b" and event["data"] == {"execution_id": "e", "n": 1}
+    assert message["text"] == json.dumps(event)

@@ -6,7 +6,7 @@ import uuid
 import pytest
 from channels.layers import get_channel_layer
 
-from pipelit.events import group_for
+from pipelit.events import event_of, group_for
 from tests.factories import WorkflowFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ class Listener:
 
     def receive(self, timeout: float = 5.0) -> dict:
         message = self.loop.run_until_complete(asyncio.wait_for(self.layer.receive(self.channel), timeout))
-        return message["event"]
+        return event_of(message)
 
     def close(self):
         self.loop.run_until_complete(self.layer.group_discard(self.group, self.channel))

@@ -104,7 +104,7 @@ class ApiSocketConsumer(AsyncWebsocketConsumer):
 
     async def pipelit_event(self, message):
         """Group message from events.broadcast when no local sink is registered: forward as it comes."""
-        await self.send(text_data=_text(message))
+        await self.send(text_data=message["text"])  # serialised once, at the source (events.py)
 
     async def _send(self, payload: dict):
         await self.send(text_data=json.dumps(payload))
@@ -130,13 +130,8 @@ class ApiSocketConsumer(AsyncWebsocketConsumer):
             pass
 
 
-def _text(message: dict) -> str:
-    text = message.get("text")  # events.broadcast serialises each event once, at the source
-    return text if text is not None else json.dumps(message["event"], default=str)
-
-
 def _event_text(message: dict) -> str | None:
-    return _text(message) if message.get("type") == events.MESSAGE_TYPE else None
+    return message["text"] if message.get("type") == events.MESSAGE_TYPE else None
 
 
 def _has_sinks(layer) -> bool:

@@ -43,6 +43,6 @@ class EditorSocketConsumer(AsyncWebsocketConsumer):
         """The editor only listens; anything it sends is ignored."""
 
     async def pipelit_event(self, message):
-        html = render_event(message["event"])  # templates only, no database
+        html = render_event(events.event_of(message))  # templates only, no database
         if html:
             await self.send(text_data=html)

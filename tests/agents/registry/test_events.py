@@ -22,7 +22,7 @@ def listen(channel, publish, count, timeout=3):
         received = []
         try:
             while len(received) < count:
-                received.append((await asyncio.wait_for(layer.receive(name), timeout))["event"])
+                received.append(events.event_of(await asyncio.wait_for(layer.receive(name), timeout)))
         except TimeoutError:
             pass
         await layer.group_discard(events.group_for(channel), name)
