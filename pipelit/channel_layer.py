@@ -250,9 +250,12 @@ class FanoutPubSubChannelLayer(RedisPubSubChannelLayer):
         group's Redis channel, in order, one command (one round trip) per shard. The names and bytes
         are the ones the async layer uses, so every process's reader gets them as group messages.
 
-        A synchronous connection costs far less per burst than driving redis.asyncio from a loop thread
-        (~0.15 vs ~1.9 ms of CPU for an execution's 14 events, measured in the worker), and one script
-        call per burst less than a redis-py pipeline (bench/events_publish.py)."""
+        A synchronous connection costs far less per burst than driving redis.asyncio from a loop thread,
+        and one script call on a kept connection less than a redis-py pipeline (pool checkout, packing
+        and parsing per command): ~25 vs ~85 µs of CPU for a burst of two messages, and the worker's
+        `pipelit-events` thread 1.7 -> 0.8 ms per execution (bench/events_publish.py, threads_probe).
+        What is left is mostly the send and receive syscalls. Redis pays ~5 µs more per burst to run
+        the script."""
         prefix = self._kwargs.get("prefix", "asgi")
         publishers = self._shard_publishers()
         shards: dict[int, list[bytes]] = {}
