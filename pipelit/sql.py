@@ -2,7 +2,8 @@
 which costs about ten times what a short statement costs the database (bench/profile_engine.py).
 
 Write portable SQL (SQLite and PostgreSQL) with `%s` parameters already in database form: names come
-from `column()`, values that are not plain ints or strings go through their field's get_db_prep_value.
+from `column()`, values that are not plain ints or strings go through their field's get_db_prep_save
+(`saver()`), as the ORM passes them when it writes.
 """
 
 from __future__ import annotations
@@ -17,6 +18,36 @@ def column(model, field: str | None = None) -> str:
     """The quoted table of `model`, or the quoted column of its `field`."""
     quote = connections["default"].ops.quote_name
     return quote(model._meta.db_table if field is None else model._meta.get_field(field).column)
+
+
+def values(width: int, count: int) -> str:
+    """The VALUES rows of an INSERT of `count` rows of `width` parameters: `(%s, %s), (%s, %s)`."""
+    row = f"({', '.join(['%s'] * width)})"
+    return ", ".join([row] * count)
+
+
+def saver(model, field: str, connection):
+    """`value -> database form` for `field` of `model` on `connection` (its get_db_prep_save): JSON as
+    the backend takes it, datetimes made naive UTC text on SQLite, UUIDs as hex on SQLite ..."""
+    prepare = model._meta.get_field(field).get_db_prep_save
+    return lambda value: prepare(value, connection)
+
+
+def converters(model, fields: tuple[str, ...]) -> dict:
+    """column index -> (converters, expression) for a row of `fields` of `model` read back (RETURNING),
+    as the ORM applies them (cache the result)."""
+    compiler = model._base_manager.all().query.get_compiler("default")
+    table = model._meta.db_table
+    return compiler.get_converters([model._meta.get_field(name).get_col(table) for name in fields])
+
+
+def convert(row, converters: dict, connection) -> list:
+    """A row from the database with its columns converted (`converters()`, `CompiledSelect.converters`)."""
+    row = list(row)
+    for index, (convert_all, expression) in converters.items():
+        for convert_one in convert_all:
+            row[index] = convert_one(row[index], expression, connection)
+    return row
 
 
 def execute(sql: str, params: list) -> int:
@@ -62,11 +93,7 @@ def select_row(compiled: CompiledSelect, **values) -> list | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    row = list(row)
-    for index, (convert_all, expression) in compiled.converters.items():
-        for convert in convert_all:
-            row[index] = convert(row[index], expression, connection)
-    return row
+    return convert(row, compiled.converters, connection)
 
 
 def loaded(model, alias: str, names: tuple[str, ...], values) -> Any:

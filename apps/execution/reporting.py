@@ -8,6 +8,7 @@ the REST API for longer than that).
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
@@ -15,9 +16,10 @@ from datetime import timedelta
 from typing import Any, NamedTuple
 
 from django.conf import settings
+from django.db import connections, transaction
 from django.utils import timezone
 
-from pipelit import events
+from pipelit import events, sql
 
 from . import cancel_flags
 from .models import ExecutionLog, ExecutionStatus, LogStatus, WorkflowExecution
@@ -26,6 +28,85 @@ from .results import NodeResult, NodeStatus
 _CANCEL_CHECK_INTERVAL = 0.05  # seconds; a Redis EXISTS per node boundary at most this often
 BATCH_MAX_AGE_SECONDS = 0.25
 _LOG_STATUSES = frozenset(LogStatus.values)
+
+
+# The columns of an ExecutionLog row as the reporter writes it, in its INSERT's order; `timestamp`
+# (auto_now_add) is set when the row is written, as the ORM sets it.
+_LOG_FIELDS = (
+    "execution",
+    "node_id",
+    "component_type",
+    "status",
+    "input",
+    "output",
+    "error",
+    "error_code",
+    "metadata",
+    "started_at",
+    "duration_ms",
+    "retry_count",
+    "timestamp",
+)
+_LOG_ROWS_PER_INSERT = 64  # 832 parameters: under SQLite's 999
+
+
+class LogRow(NamedTuple):
+    """An ExecutionLog row to write, in Python form (the order of _LOG_FIELDS, less `timestamp`)."""
+
+    execution_id: int
+    node_id: str
+    component_type: str
+    status: str
+    input: Any
+    output: Any
+    error: str
+    error_code: str | None
+    metadata: Any
+    started_at: Any
+    duration_ms: int
+    retry_count: int
+
+
+@functools.cache
+def _log_insert_sql(count: int) -> str:
+    """INSERT of `count` rows (at most _LOG_ROWS_PER_INSERT: the cache stays small)."""
+    columns = ", ".join(sql.column(ExecutionLog, name) for name in _LOG_FIELDS)
+    return f"INSERT INTO {sql.column(ExecutionLog)} ({columns}) VALUES {sql.values(len(_LOG_FIELDS), count)}"
+
+
+def log_rows_insert(rows: list[LogRow]) -> None:
+    """Write ExecutionLog rows as `ExecutionLog.objects.bulk_create` writes them, with statements
+    written out (pipelit/sql.py): compiling the ORM's INSERT cost more than the rest of a batch of
+    six. One statement per _LOG_ROWS_PER_INSERT rows; several run in one transaction, as bulk_create's."""
+    connection = connections["default"]
+    as_json = sql.saver(ExecutionLog, "input", connection)  # the JSON columns share one encoder (none)
+    as_datetime = sql.saver(ExecutionLog, "started_at", connection)
+    timestamp = as_datetime(timezone.now())
+    params = []
+    for row in rows:
+        params += (
+            row.execution_id,
+            row.node_id,
+            row.component_type,
+            row.status,
+            as_json(row.input),
+            as_json(row.output),
+            row.error,
+            row.error_code,
+            as_json(row.metadata),
+            as_datetime(row.started_at),
+            row.duration_ms,
+            row.retry_count,
+            timestamp,
+        )
+    width, step = len(_LOG_FIELDS), _LOG_ROWS_PER_INSERT
+    if len(rows) <= step:
+        sql.execute(_log_insert_sql(len(rows)), params)
+        return
+    with transaction.atomic(savepoint=False):
+        for start in range(0, len(rows), step):
+            chunk = params[start * width : (start + step) * width]
+            sql.execute(_log_insert_sql(len(chunk) // width), chunk)
 
 
 class LoggedNode(NamedTuple):
@@ -101,7 +182,7 @@ class DbReporter:
         self._cancelled = False
         self._last_beat = time.monotonic()
         self._batching = False
-        self._pending: list[ExecutionLog] = []
+        self._pending: list[LogRow] = []
         self._pending_since = 0.0
         self._pending_lock = threading.Lock()
         self._logged: list[LoggedNode] = []
@@ -118,7 +199,7 @@ class DbReporter:
         with self._pending_lock:
             rows, self._pending = self._pending, []
         if rows:
-            ExecutionLog.objects.bulk_create(rows)
+            log_rows_insert(rows)
 
     def tick(self) -> None:
         """The worker's heartbeat (see services/recovery.py): one UPDATE every few seconds at most; and
@@ -147,11 +228,11 @@ class DbReporter:
         duration_ms = int(metadata.get("duration_ms") or 0) if isinstance(metadata, dict) else 0
         output = jsonable(result.data) if result.data is not None else None
         completed = result.completed_at or timezone.now()
-        row = ExecutionLog(
+        row = LogRow(
             execution_id=self.execution.pk,
             node_id=node_id,
             component_type=self.component_types.get(node_id, ""),
-            status=LogStatus(status) if status in _LOG_STATUSES else LogStatus.FAILED,
+            status=status if status in _LOG_STATUSES else LogStatus.FAILED.value,
             input=jsonable(self._inputs.pop(node_id, None)),
             output=output,
             error=result.error or "",
@@ -167,8 +248,8 @@ class DbReporter:
                     self._pending_since = time.monotonic()
                 self._pending.append(row)
         else:
-            row.save(force_insert=True)
-        self._logged.append(LoggedNode(node_id, row.component_type, str(row.status), duration_ms))
+            log_rows_insert([row])
+        self._logged.append(LoggedNode(node_id, row.component_type, row.status, duration_ms))
         data = {"execution_id": self.execution_id, "node_id": node_id, "status": status}
         if isinstance(metadata, dict) and "iteration" in metadata:  # a loop body node, once per item
             data.update(loop_node_id=metadata.get("loop_node_id"), iteration=metadata["iteration"])

@@ -1,8 +1,11 @@
 """Episodic memory: one episode per finished execution, written by the engine's finalisation."""
 
-from django.db.models.constants import OnConflict
+import functools
+
+from django.db import connections
 
 from apps.execution.hooks import finished_nodes
+from pipelit import sql
 
 from ..models import MemoryEpisode, MemoryUser
 
@@ -117,17 +120,32 @@ def episode_log_for_execution(*, execution) -> MemoryEpisode:
 
 def _upsert(episode: MemoryEpisode, *, refreshed) -> MemoryEpisode:
     """One INSERT ... ON CONFLICT (execution) DO UPDATE of the `refreshed` fields (as update_or_create
-    would, without its transaction, read and savepoints); the stored id and created_at come back."""
-    opts = MemoryEpisode._meta
-    returned = MemoryEpisode._base_manager._insert(
-        [episode],
-        fields=opts.local_concrete_fields,
-        returning_fields=[opts.pk, opts.get_field("created_at")],
-        on_conflict=OnConflict.UPDATE,
-        update_fields=[opts.get_field(name) for name in refreshed],
-        unique_fields=[opts.get_field("execution")],
-    )
-    episode.pk, episode.created_at = returned[0]
+    would, without its transaction, read and savepoints); the stored id and created_at come back.
+    Written out (pipelit/sql.py), with the values the ORM's `_insert` would send: it runs after every
+    execution, and compiling the ORM's statement cost more than the database's work."""
+    connection = connections["default"]
+    statement, fields, returned = _upsert_statement(tuple(refreshed))
+    params = [field.get_db_prep_save(field.pre_save(episode, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        row = cursor.fetchone()
+    episode.pk, episode.created_at = sql.convert(row, returned, connection)
     episode._state.adding = False
-    episode._state.db = MemoryEpisode._base_manager.db
+    episode._state.db = "default"
     return episode
+
+
+@functools.cache
+def _upsert_statement(refreshed: tuple[str, ...]) -> tuple[str, tuple, dict]:
+    """The upsert's SQL (SQLite and PostgreSQL), the fields it inserts (in order) and the converters
+    of what it returns (id, created_at)."""
+    fields = tuple(MemoryEpisode._meta.local_concrete_fields)
+    column = functools.partial(sql.column, MemoryEpisode)
+    assigned = ", ".join(f"{column(name)} = EXCLUDED.{column(name)}" for name in refreshed)
+    statement = (
+        f"INSERT INTO {column()} ({', '.join(column(field.name) for field in fields)}) "
+        f"VALUES {sql.values(len(fields), 1)} "
+        f"ON CONFLICT({column('execution')}) DO UPDATE SET {assigned} "
+        f"RETURNING {column('id')}, {column('created_at')}"
+    )
+    return statement, fields, sql.converters(MemoryEpisode, ("id", "created_at"))

@@ -285,11 +285,11 @@ def execution_finalize(*, execution: WorkflowExecution, outcome) -> WorkflowExec
         "llm_calls": int(usage.get("llm_calls", 0) or 0),
     }
     # A cancel that landed while we ran has already written the final status: keep it.
-    updated = WorkflowExecution.objects.filter(pk=execution.pk, status=ExecutionStatus.RUNNING).update(
-        **fields
-    )
-    cancel_flags.clear(execution.execution_id)
-    if not updated:  # cancelled meanwhile: the row holds the final status, not `fields`
+    if not _finalize_update(execution.pk, fields):
+        # Cancelled meanwhile: the row holds the final status, not `fields`; and the cancel's flag is
+        # set (or about to be). Only then is there a flag to clear: execution_cancel sets it after
+        # committing `cancelled`, a final status, so a run whose own final UPDATE won has none.
+        cancel_flags.clear(execution.execution_id)
         execution.refresh_from_db()
         return execution
     for name, value in fields.items():  # what the UPDATE wrote; no second read of the row
@@ -297,6 +297,49 @@ def execution_finalize(*, execution: WorkflowExecution, outcome) -> WorkflowExec
     execution.final_output = json.loads(json.dumps(fields["final_output"]))  # as the JSON column reads
     execution_finished(execution=execution)
     return execution
+
+
+_FINAL_FIELDS = (
+    "status",
+    "final_output",
+    "error_message",
+    "error_code",
+    "completed_at",
+    "duration_ms",
+    "total_tokens",
+    "total_cost_usd",
+    "llm_calls",
+)
+
+
+def _finalize_update(pk: int, fields: dict) -> bool:
+    """`filter(pk=pk, status=running).update(**fields)` (the _FINAL_FIELDS) as the ORM writes it, with
+    the statement written out (pipelit/sql.py): it runs for every execution. Whether the row changed."""
+    connection = connections["default"]
+    as_json = sql.saver(WorkflowExecution, "final_output", connection)
+    as_datetime = sql.saver(WorkflowExecution, "completed_at", connection)
+    as_decimal = sql.saver(WorkflowExecution, "total_cost_usd", connection)
+    params = [
+        fields["status"].value,
+        as_json(fields["final_output"]),
+        fields["error_message"],
+        fields["error_code"],
+        as_datetime(fields["completed_at"]),
+        fields["duration_ms"],
+        fields["total_tokens"],
+        as_decimal(fields["total_cost_usd"]),
+        fields["llm_calls"],
+        pk,
+        ExecutionStatus.RUNNING.value,
+    ]
+    return bool(sql.execute(_finalize_sql(), params))
+
+
+@functools.cache
+def _finalize_sql() -> str:
+    column = functools.partial(sql.column, WorkflowExecution)
+    assigned = ", ".join(f"{column(name)} = %s" for name in _FINAL_FIELDS)
+    return f"UPDATE {column()} SET {assigned} WHERE {column('id')} = %s AND {column('status')} = %s"
 
 
 def _forget_checkpoints(execution: WorkflowExecution) -> None:
