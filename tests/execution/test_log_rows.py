@@ -5,12 +5,12 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from apps.execution.models import ExecutionLog
 from apps.execution.reporting import LogRow, log_rows_insert
 from tests.factories import WorkflowExecutionFactory
+from tests.support.stored import orm_fields, stored_columns
 
 pytestmark = pytest.mark.django_db
 
@@ -49,23 +49,12 @@ def orm_write(rows: list[LogRow]) -> None:
 
 
 def field_values(execution) -> list[dict]:
-    return [
-        {f.attname: getattr(log, f.attname) for f in ExecutionLog._meta.concrete_fields}
-        for log in ExecutionLog.objects.filter(execution=execution).order_by("id")
-    ]
+    return orm_fields(ExecutionLog.objects.filter(execution=execution))
 
 
 def stored_values(execution) -> list[tuple]:
     """The columns as the database holds them (text of JSON and datetimes on SQLite), in row order."""
-    columns = [f.column for f in ExecutionLog._meta.concrete_fields if f.attname not in WRITE_COLUMNS]
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join(map(quote, columns))} FROM {quote(ExecutionLog._meta.db_table)} "
-            f"WHERE {quote('execution_id')} = %s ORDER BY {quote('id')}",
-            [execution.pk],
-        )
-        return cursor.fetchall()
+    return stored_columns(ExecutionLog, where="execution", value=execution.pk, skip=WRITE_COLUMNS)
 
 
 def test_written_out_log_rows_are_the_rows_bulk_create_writes():

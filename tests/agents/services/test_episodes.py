@@ -5,12 +5,12 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.db.models.constants import OnConflict
 
 from apps.agents.models import MemoryEpisode, MemoryUser
 from apps.agents.services import episodes
 from tests.factories import WorkflowExecutionFactory
+from tests.support.stored import orm_fields, stored_columns
 
 pytestmark = pytest.mark.django_db
 
@@ -59,21 +59,11 @@ def fields_of(execution, user) -> dict:
 
 
 def field_values(episode) -> dict:
-    stored = MemoryEpisode.objects.get(pk=episode.pk)
-    return {f.attname: getattr(stored, f.attname) for f in MemoryEpisode._meta.concrete_fields}
+    return orm_fields(MemoryEpisode.objects.filter(pk=episode.pk))[0]
 
 
-def stored_values(episode) -> tuple:
-    quote = connection.ops.quote_name
-    columns = [f.column for f in MemoryEpisode._meta.concrete_fields if f.attname not in EPISODE_COLUMNS]
-    key = MemoryEpisode._meta.pk.get_db_prep_value(episode.pk, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join(map(quote, columns))} FROM {quote(MemoryEpisode._meta.db_table)} "
-            f"WHERE {quote('id')} = %s",
-            [key],
-        )
-        return cursor.fetchone()
+def stored_values(episode) -> list[tuple]:
+    return stored_columns(MemoryEpisode, where="id", value=episode.pk, skip=EPISODE_COLUMNS)
 
 
 def both(user, change=None) -> tuple[MemoryEpisode, MemoryEpisode]:

@@ -5,7 +5,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from apps.execution import cancel_flags
@@ -14,6 +13,7 @@ from apps.execution.orchestrator.outcome import RunOutcome
 from apps.execution.services import executions
 from apps.execution.services.executions import execution_cancel, execution_finalize
 from tests.factories import WorkflowExecutionFactory
+from tests.support.stored import orm_fields, stored_columns
 
 pytestmark = pytest.mark.django_db
 
@@ -27,20 +27,11 @@ def running(**fields) -> WorkflowExecution:
 
 
 def field_values(execution) -> dict:
-    stored = WorkflowExecution.objects.get(pk=execution.pk)
-    return {f.attname: getattr(stored, f.attname) for f in WorkflowExecution._meta.concrete_fields}
+    return orm_fields(WorkflowExecution.objects.filter(pk=execution.pk))[0]
 
 
-def stored_values(execution) -> tuple:
-    quote = connection.ops.quote_name
-    columns = [f.column for f in WorkflowExecution._meta.concrete_fields if f.attname not in RUN_COLUMNS]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join(map(quote, columns))} FROM {quote(WorkflowExecution._meta.db_table)} "
-            f"WHERE {quote('id')} = %s",
-            [execution.pk],
-        )
-        return cursor.fetchone()
+def stored_values(execution) -> list[tuple]:
+    return stored_columns(WorkflowExecution, where="id", value=execution.pk, skip=RUN_COLUMNS)
 
 
 @pytest.mark.parametrize(
