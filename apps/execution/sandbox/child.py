@@ -457,8 +457,8 @@ def main():
 def _warm_up():
     """What a process's first snippet would otherwise set up for itself, done once in the fork server
     (children inherit it) or in a pool process before it says ready. The builtin compile() creates the
-    interpreter's AST types on first use: ~1.2-2.3 ms and ~160 page faults in every forked child here.
-    json's first parse and dump and the run's own objects add a little."""
+    interpreter's AST types on first use: ~1.2-2.3 ms and ~160-190 page faults in every forked child
+    here. json's first parse and dump and the run's own objects add a little."""
     request = json.loads('{"code": "result = 1", "variables": {"a": {"b": [1, "x", 1.5, true, null]}}}')
     json.dumps(_run(request))
 
@@ -498,9 +498,10 @@ def zygote(control_fd):
 
 def _serve_forked(workdir, data_fd):
     os.chdir(workdir)
-    # No warm-up snippet: it saved the first request a few copy-on-write faults but cost every child
-    # more CPU than it saved. The data socket is used through its fd: a socket object and a buffered
-    # reader over it cost a forked child ~90 copy-on-write page faults before its first request.
+    # No warm-up snippet per child (the fork server warmed up once, `_warm_up`): it saved the first
+    # request a few copy-on-write faults but cost every child more CPU than it saved. The data socket
+    # is used through its fd: a socket object and a buffered reader over it cost a forked child ~60
+    # copy-on-write page faults before its first request.
     _write_all(data_fd, b"ready\n")
     # One request, or several while the parent keeps the socket open (one execution's code nodes,
     # sandbox/session.py); end of input ends the process.
@@ -513,13 +514,15 @@ def _serve_forked(workdir, data_fd):
 
 
 def _read_line(fd, pending):
-    """(the next line, what was read after it); the line is b"" at end of input."""
-    while b"\n" not in pending:
+    """(the next line, what was read after it); the line is b"" at end of input, or what came before
+    it without a newline. A long line (large variables) is read in chunks joined once."""
+    chunks = [pending]
+    while b"\n" not in chunks[-1]:
         chunk = os.read(fd, 65536)
         if not chunk:
-            return pending, b""
-        pending += chunk
-    line, _, rest = pending.partition(b"\n")
+            return b"".join(chunks), b""
+        chunks.append(chunk)
+    line, _, rest = b"".join(chunks).partition(b"\n")
     return line + b"\n", rest
 
 

@@ -220,3 +220,34 @@ def test_the_fork_servers_warm_up_leaves_nothing_behind(capsys):
     assert capsys.readouterr().out == ""
     first = run_snippet("result = sorted(k for k in globals() if not k.startswith('__'))", {"a": 1})
     assert first.output == ["a"]
+
+
+def test_a_forked_child_reads_each_request_line_whole():
+    import os
+
+    from apps.execution.sandbox import child
+
+    read, write = os.pipe()
+    try:
+        big = b"x" * 300_000  # several reads of 64 KiB
+        os.write(write, b"first\nsec")
+        line, rest = child._read_line(read, b"")
+        assert (line, rest) == (b"first\n", b"sec")
+        writer = os.fork()
+        if writer == 0:  # the pipe holds less than the line: write it from another process
+            os.close(read)
+            os.write(write, b"ond\n" + big + b"\ntail")
+            os._exit(0)
+        line, rest = child._read_line(read, rest)
+        assert line == b"second\n" and big.startswith(rest)  # what was read past it is kept
+        line, rest = child._read_line(read, rest)
+        assert line == big + b"\n"
+        os.waitpid(writer, 0)
+        os.close(write)
+        write = None
+        assert child._read_line(read, rest) == (b"tail", b"")  # end of input: what came before it
+        assert child._read_line(read, b"") == (b"", b"")
+    finally:
+        os.close(read)
+        if write is not None:
+            os.close(write)
