@@ -40,6 +40,8 @@ def group_for(channel: str) -> str:
 
 
 def envelope(channel: str, event_type: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The envelope every socket receives, as a dict: the shape `envelope_texts` writes as JSON text
+    (and the oracle its test compares that text with)."""
     event = {"type": event_type, "channel": channel, "timestamp": time.time(), "data": data}
     if isinstance(data, dict) and "execution_id" in data:
         event["execution_id"] = data["execution_id"]
