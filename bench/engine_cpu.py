@@ -2,10 +2,10 @@
 
 Runs bench/engine.py's throughput load (8 waiting clients on webhook -> 5 code nodes) for a few
 seconds and reads, before and after, utime+stime (+ reaped children) of the web process, each
-worker's process tree, Redis and this client from /proc, plus the machine's busy share from
-/proc/stat. The sandbox's per-execution processes are not in any process's counters (the fork
-server ignores SIGCHLD, so the kernel reaps them and adds their time to nobody): the machine's busy
-time minus the listed processes is about that, plus kernel work. Prints; records nothing.
+worker's process tree and its main process alone, Redis and this client from /proc, plus the
+machine's busy share from /proc/stat. The sandbox's per-execution processes are not in any process's
+counters (the fork server ignores SIGCHLD, so the kernel reaps them and adds their time to nobody):
+the machine's busy time minus the listed processes is about that, plus kernel work. Prints; records nothing.
 
 Run: .venv/bin/python bench/engine_cpu.py [--workers 2] [--seconds 10] [--pool prefork] [--concurrency 1]
 """
@@ -63,7 +63,12 @@ def main() -> None:
         latency(stack.url, stack.api_key, "bench-chain", 20)  # warm every cache first
         groups = {name: _process_tree(proc.pid) for name, proc in stack.procs.items()}
         groups["redis"] = redis_pids()
-        before = {name: cpu_seconds(pids) for name, pids in groups.items()}
+        # Each worker's main process alone: Celery's consumer (BRPOP, the unacked index, acks), the hub
+        # and the pool's bookkeeping; the pool children run the tasks.
+        parents = {
+            f"{name} parent": [proc.pid] for name, proc in stack.procs.items() if name.startswith("worker")
+        }
+        before = {name: cpu_seconds(pids) for name, pids in {**groups, **parents}.items()}
         client_before = resource.getrusage(resource.RUSAGE_SELF)
         busy_before, steal_before, total_before = machine_busy()
         rate, count, errors = throughput(stack.url, stack.api_key, "bench-chain", 8, args.seconds)
@@ -72,6 +77,9 @@ def main() -> None:
         groups.update({name: _process_tree(proc.pid) for name, proc in stack.procs.items()})
         per_execution = {
             name: (cpu_seconds(pids) - before[name]) * 1000 / count for name, pids in groups.items()
+        }
+        parent_per_execution = {
+            name: (cpu_seconds(pids) - before[name]) * 1000 / count for name, pids in parents.items()
         }
     per_execution["client"] = (
         (client_after.ru_utime + client_after.ru_stime - client_before.ru_utime - client_before.ru_stime)
@@ -85,6 +93,8 @@ def main() -> None:
     for name, ms in per_execution.items():
         print(f"  {name:10s} {ms:6.2f} ms CPU per execution")
     listed = sum(per_execution.values())
+    for name, ms in parent_per_execution.items():
+        print(f"  {name:15s} {ms:6.2f} ms CPU per execution (of its worker's above)")
     print(f"  {'machine':10s} {machine:6.2f} ms busy per execution ({listed:.2f} listed above; the rest is")
     print("             the sandbox's per-execution processes and the kernel)")
     total = total_after - total_before
