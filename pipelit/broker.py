@@ -8,10 +8,13 @@ connection of its own (it borrows one from the channel's pool per command, and `
 new Pipeline each time), so one client per pool serves every command the same way. The pool, and so
 the client, is rebuilt when kombu drops it (channel close, reconnect, fork).
 
-Nothing else changes: the same commands, pipelines and transactions reach Redis in the same order, so
-acks_late, the unacked index and the visibility timeout behave as with kombu's own transport.
+The client reuse changes nothing else: the same commands, pipelines and transactions reach Redis in the
+same order, so acks_late, the unacked index and the visibility timeout behave as with kombu's own
+transport. The channel's QoS (pipelit/broker_qos.py) records each delivery as unacked, and forgets it on ack, with
+one script call on a kept connection instead of a MULTI/EXEC pipeline each: the same keys and values.
+
 Selected by CELERY_BROKER_TRANSPORT; written against kombu 5.7 (requirements pin it): on another
-version the stock channel is used unchanged, and tests/platform/test_broker.py says so.
+version the stock channel and QoS are used unchanged, and tests/platform/test_broker.py says so.
 """
 
 from __future__ import annotations
@@ -19,12 +22,17 @@ from __future__ import annotations
 import kombu
 from kombu.transport import redis as kombu_redis
 
+from pipelit import broker_qos
+
 #: kombu versions whose `Channel._create_client(asynchronous=False)` this was checked against.
 CHECKED_KOMBU = (5, 7)
 REUSES_CLIENT = tuple(kombu.VERSION[:2]) == CHECKED_KOMBU
+#: kombu's QoS.append / ack / reject and the unacked keys' layout were checked against the same versions.
+SCRIPTS_UNACKED = REUSES_CLIENT
 
 
 class Channel(kombu_redis.Channel):
+    QoS = broker_qos.QoS if SCRIPTS_UNACKED else kombu_redis.QoS
     _command_client = None
 
     def _create_client(self, asynchronous=False):
