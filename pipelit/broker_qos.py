@@ -9,8 +9,8 @@ timeout (`restore_visible`), `restore_unacked`, `restore_by_tag` and requeueing 
 code unchanged.
 
 A call that fails for any reason runs kombu's pipeline instead (both writes are idempotent, so a
-script that ran before its reply was lost does no harm); the next call connects again. NOSCRIPT (a restarted or flushed Redis) is
-answered with EVAL, which loads the script again; a server that refuses scripts otherwise (ACL, a
+script that ran before its reply was lost does no harm); the next call connects again. NOSCRIPT (a
+restarted or flushed Redis) is answered with EVAL, which loads the script again; a server that refuses scripts otherwise (ACL, a
 renamed command) gets kombu's pipelines from then on. So does a channel with a credential provider
 (its tokens are kombu's and redis-py's business). A `global_keyprefix` is put in front of both keys,
 as kombu's prefixing client does for ZADD, HSET, ZREM and HDEL.
@@ -83,9 +83,8 @@ class QoS(kombu_redis.QoS):
                     connection.send_command("EVAL", script, 2, *self._keys, *args)
                     connection.read_response()
                 return True
-            except (
-                ResponseError
-            ) as error:  # refused (ACL, no such command); or WRONGTYPE, which the pipeline gets too
+            # Refused (ACL, no such command); or WRONGTYPE, which the pipeline would get too.
+            except ResponseError as error:
                 logger.warning("Redis refused the unacked-index script (%s): using kombu's pipelines", error)
                 self._scripted = False
             except Exception as error:  # redis-py closed the connection (it does on any error mid-command)
