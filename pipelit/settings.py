@@ -106,6 +106,8 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'pipelit.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's, remembering each statement's `%s` -> `?` rewrite (pipelit/backends/sqlite3/base.py).
+    DATABASES["default"]["ENGINE"] = "pipelit.backends.sqlite3"
     # WAL + IMMEDIATE transactions let the web server and workers write side by side. Connections
     # persist like PostgreSQL's (conn_max_age above): opening one per request cost the web ~1 ms.
     DATABASES["default"]["OPTIONS"] = {
