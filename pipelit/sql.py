@@ -8,6 +8,7 @@ from `column()`, values that are not plain ints or strings go through their fiel
 
 from __future__ import annotations
 
+import functools
 from typing import Any, NamedTuple
 
 from django.db import connections
@@ -98,8 +99,24 @@ def select_row(compiled: CompiledSelect, **values) -> list | None:
 
 def loaded(model, alias: str, names: tuple[str, ...], values) -> Any:
     """A `model` instance as the ORM loads it, with the fields `names` (attnames) set; the rest deferred."""
-    given = dict(zip(names, values, strict=True))
-    return model.from_db(alias, None, [given.get(f.attname, DEFERRED) for f in model._meta.concrete_fields])
+    if len(values) != len(names):
+        raise ValueError(f"{len(names)} names for {len(values)} values")
+    positions = _positions(model, names)
+    if positions is None:  # every column in field order: what from_db takes as it is
+        return model.from_db(alias, None, values)
+    return model.from_db(alias, None, [DEFERRED if at is None else values[at] for at in positions])
+
+
+@functools.cache
+def _positions(model, names: tuple[str, ...]) -> tuple[int | None, ...] | None:
+    """Where each concrete field of `model` is in `names` (None: deferred); None when `names` are all
+    of them in field order."""
+    fields = attnames(model)
+    if names == fields:
+        return None
+    if len(set(names)) != len(names) or not set(names) <= set(fields):
+        raise ValueError(f"{names} are not distinct attnames of {model.__name__}")
+    return tuple(names.index(name) if name in names else None for name in fields)
 
 
 def attnames(model) -> tuple[str, ...]:

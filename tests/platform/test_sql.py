@@ -33,3 +33,24 @@ def test_a_query_with_a_value_that_is_not_a_sentinel_is_refused():
     rows = Workflow.objects.filter(slug=SLUG, name="fixed").values_list("id")
     with pytest.raises(RuntimeError):
         sql.compile_select(rows, {"slug": SLUG})
+
+
+def test_loaded_takes_a_full_row_or_some_fields_in_any_order(user):
+    from tests.factories import WorkflowFactory
+
+    workflow = WorkflowFactory(owner=user, slug="loaded-one")
+    names = sql.attnames(Workflow)
+    row = Workflow.objects.filter(pk=workflow.pk).values_list(*names)[0]
+    full = sql.loaded(Workflow, "default", names, row)
+    assert [getattr(full, name) for name in names] == list(row) and not full.get_deferred_fields()
+    assert not full._state.adding and full._state.db == "default"
+    some = sql.loaded(Workflow, "default", ("slug", "id"), ("loaded-one", workflow.pk))
+    assert (some.pk, some.slug) == (workflow.pk, "loaded-one")
+    assert some.get_deferred_fields() == set(names) - {"id", "slug"}
+
+
+def test_loaded_refuses_values_that_do_not_match_the_names():
+    with pytest.raises(ValueError):
+        sql.loaded(Workflow, "default", ("id", "slug"), (1,))
+    with pytest.raises(ValueError):
+        sql.loaded(Workflow, "default", ("id", "no_such_field"), (1, 2))

@@ -1,8 +1,10 @@
 """Episodic memory: one episode per finished execution, written by the engine's finalisation."""
 
 import functools
+from typing import NamedTuple
 
 from django.db import connections
+from django.utils import timezone
 
 from apps.execution.hooks import finished_nodes
 from pipelit import sql
@@ -115,37 +117,89 @@ def episode_log_for_execution(*, execution) -> MemoryEpisode:
         "total_tokens": execution.total_tokens,
         "total_cost_usd": execution.total_cost_usd,
     }
-    return _upsert(MemoryEpisode(execution=execution, **fields), refreshed=fields)
+    return _upsert(execution=execution, fields=fields)
 
 
-def _upsert(episode: MemoryEpisode, *, refreshed) -> MemoryEpisode:
-    """One INSERT ... ON CONFLICT (execution) DO UPDATE of the `refreshed` fields (as update_or_create
-    would, without its transaction, read and savepoints); the stored id and created_at come back.
-    Written out (pipelit/sql.py), with the values the ORM's `_insert` would send: it runs after every
-    execution, and compiling the ORM's statement cost more than the database's work."""
+class _Upsert(NamedTuple):
+    statement: str
+    fields: tuple  # every concrete field of MemoryEpisode, in the order the statement takes them
+    sources: tuple  # for each: its name in `fields`, or None (the execution, a default, created_at)
+    savers: tuple  # for each: its get_db_prep_save, or None where the value goes as it is
+    returned: dict  # the converters of what it returns (id, created_at)
+
+
+def _upsert(*, execution, fields: dict) -> MemoryEpisode:
+    """One INSERT ... ON CONFLICT (execution) DO UPDATE of `fields` (as update_or_create would, without
+    its transaction, read and savepoints); the stored id and created_at come back. Written out
+    (pipelit/sql.py), with the values the ORM's `_insert` would send, built by position (not through
+    a model instance's keyword arguments and each field's pre_save): it runs after every execution."""
     connection = connections["default"]
-    statement, fields, returned = _upsert_statement(tuple(refreshed))
-    params = [field.get_db_prep_save(field.pre_save(episode, True), connection) for field in fields]
+    upsert = _upsert_statement(tuple(fields))
+    now = timezone.now()
+    values = []
+    for field, source in zip(upsert.fields, upsert.sources, strict=True):
+        if source is not None:
+            value = fields[source]
+            values.append(value.pk if value is not None and field.is_relation else value)
+        elif field.name == "execution":
+            values.append(execution.pk)
+        elif getattr(field, "auto_now_add", False):
+            values.append(now)
+        else:
+            values.append(field.get_default())
+    params = [
+        value if save is None else save(value, connection)
+        for value, save in zip(values, upsert.savers, strict=True)
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(statement, params)
+        cursor.execute(upsert.statement, params)
         row = cursor.fetchone()
-    episode.pk, episode.created_at = sql.convert(row, returned, connection)
-    episode._state.adding = False
-    episode._state.db = "default"
+    episode = MemoryEpisode.from_db("default", None, values)
+    episode.pk, episode.created_at = sql.convert(row, upsert.returned, connection)
+    episode._state.fields_cache["execution"] = execution
+    if "user" in fields:
+        episode._state.fields_cache["user"] = fields["user"]
     return episode
 
 
+# Values of these types go to the database as they are (get_db_prep_save leaves a str, an int, a bool
+# or None as it is); the others (JSON, datetimes, decimals, UUIDs) are converted.
+_AS_THEY_ARE = frozenset(
+    {
+        "AutoField",
+        "BigAutoField",
+        "BigIntegerField",
+        "BooleanField",
+        "CharField",
+        "IntegerField",
+        "PositiveBigIntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "SmallIntegerField",
+        "TextField",
+    }
+)
+
+
 @functools.cache
-def _upsert_statement(refreshed: tuple[str, ...]) -> tuple[str, tuple, dict]:
-    """The upsert's SQL (SQLite and PostgreSQL), the fields it inserts (in order) and the converters
-    of what it returns (id, created_at)."""
-    fields = tuple(MemoryEpisode._meta.local_concrete_fields)
+def _upsert_statement(given: tuple[str, ...]) -> _Upsert:
+    """The upsert refreshing the `given` fields (SQLite and PostgreSQL), and how to build its values."""
+    fields = tuple(MemoryEpisode._meta.concrete_fields)
+    if fields != tuple(MemoryEpisode._meta.local_concrete_fields):
+        raise RuntimeError("MemoryEpisode inherits columns: its rows are not one INSERT")
     column = functools.partial(sql.column, MemoryEpisode)
-    assigned = ", ".join(f"{column(name)} = EXCLUDED.{column(name)}" for name in refreshed)
+    assigned = ", ".join(f"{column(name)} = EXCLUDED.{column(name)}" for name in given)
     statement = (
         f"INSERT INTO {column()} ({', '.join(column(field.name) for field in fields)}) "
         f"VALUES {sql.values(len(fields), 1)} "
         f"ON CONFLICT({column('execution')}) DO UPDATE SET {assigned} "
         f"RETURNING {column('id')}, {column('created_at')}"
     )
-    return statement, fields, sql.converters(MemoryEpisode, ("id", "created_at"))
+    sources = tuple(field.name if field.name in given else None for field in fields)
+    savers = tuple(
+        None
+        if (field.target_field if field.is_relation else field).get_internal_type() in _AS_THEY_ARE
+        else field.get_db_prep_save
+        for field in fields
+    )
+    return _Upsert(statement, fields, sources, savers, sql.converters(MemoryEpisode, ("id", "created_at")))

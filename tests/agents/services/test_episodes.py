@@ -19,8 +19,9 @@ EPISODE_COLUMNS = {"id", "execution_id", "created_at"}
 STARTED = datetime(2026, 3, 4, 5, 6, 7, 654321, tzinfo=UTC)
 
 
-def orm_upsert(episode: MemoryEpisode, *, refreshed) -> MemoryEpisode:
+def orm_upsert(*, execution, fields) -> MemoryEpisode:
     """The same statement through the ORM's compiler (what episodes._upsert did before it was written out)."""
+    episode, refreshed = MemoryEpisode(execution=execution, **fields), fields
     opts = MemoryEpisode._meta
     returned = MemoryEpisode._base_manager._insert(
         [episode],
@@ -72,8 +73,8 @@ def both(user, change=None) -> tuple[MemoryEpisode, MemoryEpisode]:
     by_orm, written_out = WorkflowExecutionFactory(), WorkflowExecutionFactory()
     fields = {**fields_of(by_orm, user), **(change or {})}
     mine = dict(fields)
-    first = orm_upsert(MemoryEpisode(execution=by_orm, **fields), refreshed=fields)
-    second = episodes._upsert(MemoryEpisode(execution=written_out, **mine), refreshed=mine)
+    first = orm_upsert(execution=by_orm, fields=fields)
+    second = episodes._upsert(execution=written_out, fields=mine)
     return first, second
 
 
@@ -86,11 +87,21 @@ def assert_same_rows(by_orm: MemoryEpisode, written_out: MemoryEpisode) -> None:
     # What came back (RETURNING) is what the row holds, converted as the ORM converts it.
     assert written_out.pk == got["id"] and written_out.created_at == got["created_at"]
     assert type(written_out.pk) is type(by_orm.pk) and written_out.created_at.tzinfo is not None
+    assert abs(got["created_at"] - by_orm.created_at) < timedelta(minutes=1)  # both stamped on insert
 
 
 def test_a_written_out_episode_is_the_row_the_orm_writes():
     user = MemoryUser.objects.create(canonical_id="u-1")
     assert_same_rows(*both(user))
+
+
+def test_the_written_out_episode_holds_what_its_row_holds():
+    user = MemoryUser.objects.create(canonical_id="u-2")
+    by_orm, episode = both(user)
+    held = {f.attname: getattr(episode, f.attname) for f in MemoryEpisode._meta.concrete_fields}
+    assert held == field_values(episode)
+    assert episode.user is user and episode.execution.pk == episode.execution_id != by_orm.execution_id
+    assert not episode._state.adding and not episode.get_deferred_fields()
 
 
 def test_a_written_out_episode_without_user_times_or_output_is_the_row_the_orm_writes():
@@ -108,7 +119,7 @@ def test_a_second_written_out_upsert_refreshes_the_row_as_the_orm_does():
             "summary": "again",
             "final_output": 7,
         }
-        again = upsert(MemoryEpisode(execution=episode.execution, **fields), refreshed=fields)
+        again = upsert(execution=episode.execution, fields=fields)
         assert again.pk == episode.pk and again.created_at == episode.created_at
     assert_same_rows(by_orm, written_out)
     assert field_values(written_out)["feedback_comment"] == "good"
