@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from apps.execution import expressions
 from apps.execution.results import NodeError
@@ -49,41 +48,36 @@ def run(ctx) -> dict:
     if timeout <= 0:
         raise NodeError("no time left in the execution", "timeout", retryable=False)
     limits = Limits(timeout_seconds=timeout, memory_mb=int(config.get("memory_mb") or 256))
-    result = run_snippet(code, snippet_variables(ctx), limits=limits)
+    result = run_snippet(code, variables_json=snippet_variables_json(ctx), limits=limits)
     if not result.ok:
         raise NodeError(result.error, result.error_code or "runtime_error")
     return {"output": result.output}
 
 
-def snippet_variables(ctx) -> dict[str, Any]:
-    """What the snippet sees: node_outputs, trigger (as in expressions: its keys + text + payload),
-    input (the upstream value), inputs ({upstream node_id: outputs}) and `state`."""
-    plain = _jsonable(  # one round trip for all of them
+def snippet_variables_json(ctx) -> str:
+    """What the snippet sees, as the JSON object the sandbox takes: node_outputs, trigger (as in
+    expressions: its keys + text + payload), input (the upstream value), inputs ({upstream node_id:
+    outputs}) and `state`; what JSON cannot hold goes as its str(). Encoded once, here; the sandbox
+    sends the text as it is."""
+    node_outputs = dict(ctx.node_outputs)
+    trigger = expressions.trigger_context(ctx.trigger)
+    state = {
+        "node_outputs": node_outputs,
+        "trigger": trigger,
+        "execution_id": ctx.execution_id,
+        "route": ctx.state.get("route", ""),
+        "user_context": ctx.state.get("user_context") or {},
+        "variables": ctx.state.get("variables") or {},
+    }
+    return _encode(
         {
-            "node_outputs": dict(ctx.node_outputs),
-            "trigger": expressions.trigger_context(ctx.trigger),
-            "user_context": ctx.state.get("user_context") or {},
-            "variables": ctx.state.get("variables") or {},
+            "state": state,
+            "node_outputs": node_outputs,
+            "trigger": trigger,
             "input": ctx.input,
             "inputs": dict(ctx.inputs),
         }
     )
-    state = {
-        "node_outputs": plain["node_outputs"],
-        "trigger": plain["trigger"],
-        "execution_id": ctx.execution_id,
-        "route": ctx.state.get("route", ""),
-        "user_context": plain["user_context"],
-        "variables": plain["variables"],
-    }
-    return {
-        "state": state,
-        "node_outputs": plain["node_outputs"],
-        "trigger": plain["trigger"],
-        "input": plain["input"],
-        "inputs": plain["inputs"],
-    }
 
 
-def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
+_encode = json.JSONEncoder(default=str).encode  # one encoder: json.dumps(default=) makes one per call

@@ -59,11 +59,12 @@ def test_code_node_time_is_capped_by_the_execution_deadline():
     assert outcome.duration_ms < 1500
 
 
-def test_snippet_variables_are_plain_json_copies():
+def test_snippet_variables_are_one_json_object_of_plain_values():
     import datetime
+    import json
     from types import MappingProxyType
 
-    from apps.execution.components.code import snippet_variables
+    from apps.execution.components.code import snippet_variables_json
     from apps.execution.context import NodeContext
 
     when = datetime.datetime(2020, 1, 2)
@@ -80,9 +81,10 @@ def test_snippet_variables_are_plain_json_copies():
         trigger_node_id="t",
         state=MappingProxyType({"route": "r", "user_context": {"u": (1, 2)}, "variables": None}),
     )
-    got = snippet_variables(ctx)
+    got = json.loads(snippet_variables_json(ctx))
     assert got["node_outputs"] == {"a": {"output": str(when)}}
-    assert got["state"]["node_outputs"] is got["node_outputs"]
+    assert got["state"]["node_outputs"] == got["node_outputs"]
+    assert got["state"]["trigger"] == got["trigger"]
     assert got["trigger"] == {"n": 1, "text": "", "payload": {"n": 1}}
     assert got["input"] == str(when)
     assert got["inputs"] == {"a": {"output": str(when)}}

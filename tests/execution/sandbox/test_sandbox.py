@@ -37,6 +37,17 @@ def test_result_variable_return_and_stdout_are_the_output(pool):
     assert printed.ok and printed.output == "a\nb" and printed.stdout == "a\nb\n"
 
 
+def test_variables_already_encoded_are_the_snippets_globals(pool):
+    encoded = '{"node_outputs": {"n": {"v": 21}}, "text": "h\\u00e9 \\"q\\""}'
+    got = run_snippet("return [node_outputs['n']['v'] * 2, text]", variables_json=encoded, pool=pool)
+    assert got.ok and got.output == [42, 'hé "q"']
+    as_dict = run_snippet("return sorted(globals())", {"b": 1, "a": 2}, pool=pool).output
+    assert (
+        as_dict
+        == run_snippet("return sorted(globals())", variables_json='{"b": 1, "a": 2}', pool=pool).output
+    )
+
+
 def test_the_child_gets_an_empty_environment(pool, monkeypatch):
     monkeypatch.setenv("PIPELIT_SECRET_FOR_TEST", "s3cret")
     if pool is None:
