@@ -47,3 +47,22 @@ def test_celery_takes_its_configuration_from_the_django_settings():
     assert app.conf.broker_transport == "pipelit.broker:Transport"
     assert app.conf.db_reuse_max == settings.CELERY_DB_REUSE_MAX
     assert app.conf.task_always_eager is settings.CELERY_TASK_ALWAYS_EAGER
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pool_child_has_frozen_the_loaded_engine_before_its_first_task(celery_worker):
+    import json
+    import uuid
+
+    import redis
+    from django.conf import settings
+
+    from tests.support.worker import wait_until
+
+    key = f"pipelit-test-gc-freeze-{uuid.uuid4().hex}"
+    app.send_task("pipelit_test.report_gc_freeze", args=[key])
+    store = redis.Redis.from_url(settings.REDIS_URL)
+    report = json.loads(wait_until(lambda: store.get(key), timeout=30, message="no report from the worker"))
+    store.delete(key)
+    assert report["pid"] != celery_worker.proc.pid  # a pool child, not the worker's main process
+    assert report["frozen"] > 100_000  # LangGraph and the rest of the engine, loaded then frozen
