@@ -1,9 +1,12 @@
-"""Request-level guards: a backing-service outage answers 503, NUL characters answer 400."""
+"""Request-level guards: a backing-service outage answers 503, NUL characters and malformed form bodies
+answer 400."""
 
 import json
 
+from django.core.exceptions import BadRequest
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -65,14 +68,20 @@ def request_has_nul(request) -> bool:
 
 
 class RejectNulCharactersMiddleware:
-    """400 for input holding U+0000 instead of a database error deep inside a view."""
+    """400 for input holding U+0000 instead of a database error deep inside a view, and for a form body
+    that cannot be parsed (a multipart body without its boundary ...): once this has parsed it, the
+    body's stream is spent and a view would see an empty form, not the error."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request_has_nul(request):
-            if request.path.startswith("/api/"):
-                return JsonResponse({"detail": NUL_MESSAGE}, status=400)
-            return HttpResponse(NUL_MESSAGE, status=400, content_type="text/plain")
-        return self.get_response(request)
+        try:
+            refusal = NUL_MESSAGE if request_has_nul(request) else None
+        except (MultiPartParserError, BadRequest) as exc:
+            refusal = f"Malformed form body: {exc}"
+        if refusal is None:
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": refusal}, status=400)
+        return HttpResponse(refusal, status=400, content_type="text/plain")

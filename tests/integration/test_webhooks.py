@@ -103,3 +103,16 @@ def test_another_users_workflow_is_404(hook):
     stranger = client_for(UserFactory())
     response = httpx.post(hook["url"], json={}, headers={"Authorization": f"Bearer {stranger.raw_key}"})
     assert response.status_code == 404
+
+
+def test_multipart_bodies_are_accepted_with_their_fields(hook):
+    response = httpx.post(
+        hook["url"],
+        data={"event": "upload", "tag": ["a", "b"]},
+        files={"note": ("note.txt", b"hello", "text/plain")},
+        headers=hook["headers"],
+        timeout=10,
+    )
+    assert response.status_code == 202, response.text
+    execution = WorkflowExecution.objects.get(execution_id=response.json()["execution_id"])
+    assert execution.trigger_payload["payload"] == {"event": "upload", "tag": ["a", "b"]}

@@ -81,3 +81,16 @@ def test_regression_nul_in_a_filter_is_400_not_500(admin_client):
     # Found by the fuzzer on PostgreSQL: a NUL in ?epic_id= broke the query with a DataError.
     response = admin_client.get("/api/v1/tasks/", {"epic_id": "\x00"})
     assert response.status_code == 400 and response.json()["detail"]
+
+
+def test_a_multipart_body_without_its_boundary_is_a_400_with_detail():
+    request = RequestFactory().post("/api/v1/webhooks/flow", b"a=1", content_type="multipart/form-data")
+    response = nul_guard(request)
+    assert response.status_code == 400
+    assert json.loads(response.content)["detail"].startswith("Malformed form body:")
+
+
+def test_a_page_gets_a_plain_400_for_a_malformed_form():
+    request = RequestFactory().post("/workflows/import/", b"a=1", content_type="multipart/form-data")
+    response = nul_guard(request)
+    assert response.status_code == 400 and response["Content-Type"].startswith("text/plain")

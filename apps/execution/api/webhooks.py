@@ -14,8 +14,9 @@ import uuid
 
 from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import BadRequest, RequestDataTooBig
 from django.http import Http404, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 from redis.exceptions import RedisError
 from rest_framework import exceptions
@@ -86,22 +87,46 @@ def _target(request, user, slug: str):
     return workflow, node, None
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 def _parse_body(request) -> tuple[object, JsonResponse | None]:
+    if (request.content_type or "") in FORM_TYPES:
+        return _parse_form(request)
     try:
         raw = request.body
     except RequestDataTooBig:
-        return None, JsonResponse({"detail": "Request body too large."}, status=413)
+        return None, _too_large()
     if len(raw) > settings.PIPELIT_WEBHOOK_MAX_BYTES:
-        return None, JsonResponse({"detail": "Request body too large."}, status=413)
-    content_type = request.content_type or ""
-    if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        return {key: values if len(values) > 1 else values[0] for key, values in request.POST.lists()}, None
+        return None, _too_large()
     if not raw.strip():
         return {}, None
     try:
         return json.loads(raw), None
     except (ValueError, UnicodeDecodeError) as exc:
         return None, JsonResponse({"detail": f"Malformed JSON body: {exc}"}, status=400)
+
+
+def _parse_form(request) -> tuple[object, JsonResponse | None]:
+    """A form's fields, a list where a name repeats. Read through request.POST, never request.body: a
+    multipart body is parsed from the stream, after which the raw body cannot be read."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > settings.PIPELIT_WEBHOOK_MAX_BYTES:
+        return None, _too_large()
+    try:
+        fields = request.POST.lists()
+    except RequestDataTooBig:
+        return None, _too_large()
+    except (MultiPartParserError, BadRequest) as exc:
+        return None, JsonResponse({"detail": f"Malformed form body: {exc}"}, status=400)
+    return {key: values if len(values) > 1 else values[0] for key, values in fields}, None
+
+
+def _too_large() -> JsonResponse:
+    return JsonResponse({"detail": "Request body too large."}, status=413)
 
 
 def _wait_seconds(request, node) -> tuple[float, JsonResponse | None]:
