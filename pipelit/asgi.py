@@ -5,7 +5,11 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pipelit.settings")
 
+from pipelit import daphne_requests  # noqa: E402
 from pipelit.asgi_handler import get_asgi_application  # noqa: E402
+
+# daphne imports this module before it builds its server: its requests skip Twisted's form parsing.
+daphne_requests.install()
 
 django_asgi_app = get_asgi_application()
 
