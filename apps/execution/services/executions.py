@@ -80,7 +80,7 @@ def execution_create(
 ) -> WorkflowExecution:
     """A pending run, sent to a worker after commit (`enqueue`). `finish_channel`: an internal event
     channel that also gets the finish event (a waiting caller, apps/execution/waiting.py)."""
-    execution = WorkflowExecution.objects.create(
+    execution = WorkflowExecution(
         execution_id=execution_id or uuid.uuid4(),
         workflow=workflow,
         trigger_node=trigger_node,
@@ -93,9 +93,46 @@ def execution_create(
         thread_id=thread_id,
         finish_channel=finish_channel,
     )
+    _insert(execution)
     if enqueue:
         execution_enqueue(execution)
     return execution
+
+
+def _insert(execution: WorkflowExecution) -> None:
+    """Write a new run as `save(force_insert=True)` writes it (the same columns and values: each field's
+    pre_save, then get_db_prep_save), with the statement written out (pipelit/sql.py): every trigger
+    creates one, and compiling the ORM's INSERT cost more than the database's work. The model has no
+    save() override and no save signal receivers (tests/execution/services/test_execution_insert.py
+    fails when one appears, since this path would skip it)."""
+    connection = connections["default"]
+    statement, fields, returned = _insert_statement(connection.features.can_return_columns_from_insert)
+    params = [field.get_db_prep_save(field.pre_save(execution, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        if returned is None:
+            meta = WorkflowExecution._meta
+            execution.pk = connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
+        else:
+            (execution.pk,) = sql.convert(cursor.fetchone(), returned, connection)
+    execution._state.adding = False
+    execution._state.db = "default"
+
+
+@functools.cache
+def _insert_statement(returning: bool) -> tuple[str, tuple, dict | None]:
+    """The INSERT (every concrete field but the generated id, in field order), its fields, and the
+    converters of the id it returns (None: read it with last_insert_id)."""
+    meta = WorkflowExecution._meta
+    fields = tuple(field for field in meta.local_concrete_fields if field is not meta.auto_field)
+    column = functools.partial(sql.column, WorkflowExecution)
+    statement = (
+        f"INSERT INTO {column()} ({', '.join(column(field.name) for field in fields)}) "
+        f"VALUES {sql.values(len(fields), 1)}"
+    )
+    if not returning:
+        return statement, fields, None
+    return f"{statement} RETURNING {column('id')}", fields, sql.converters(WorkflowExecution, ("id",))
 
 
 def _claim(execution_id: str, owner: str) -> WorkflowExecution | None:
