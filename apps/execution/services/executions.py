@@ -17,7 +17,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from redis.exceptions import RedisError
 
 from apps.workflows.models import Workflow, WorkflowNode
-from pipelit import events, sql
+from pipelit import broker_send, events, sql
 from pipelit.api import ServiceUnavailable
 
 from .. import cancel_flags, hooks
@@ -52,7 +52,7 @@ def _send(execution_id: str) -> None:
     from ..tasks import execute_workflow
 
     try:
-        execute_workflow.delay(execution_id)
+        broker_send.send(execute_workflow, execution_id)  # execute_workflow.delay(execution_id)
     except (KombuOperationalError, RedisError, OSError) as exc:
         logger.warning("could not enqueue execution %s: %s", execution_id, exc)
         WorkflowExecution.objects.filter(execution_id=execution_id, status=ExecutionStatus.PENDING).update(
