@@ -50,7 +50,7 @@ def test_celery_takes_its_configuration_from_the_django_settings():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_pool_child_has_frozen_the_loaded_engine_before_its_first_task(celery_worker):
+def test_a_pool_child_inherits_the_engine_loaded_and_frozen_by_the_worker(celery_worker):
     import json
     import uuid
 
@@ -66,3 +66,5 @@ def test_a_pool_child_has_frozen_the_loaded_engine_before_its_first_task(celery_
     store.delete(key)
     assert report["pid"] != celery_worker.proc.pid  # a pool child, not the worker's main process
     assert report["frozen"] > 100_000  # LangGraph and the rest of the engine, loaded then frozen
+    # Loaded by the worker's main process before it forked the pool, so the children share its pages.
+    assert report["engine_loaded_by"] == celery_worker.proc.pid
