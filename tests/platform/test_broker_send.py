@@ -41,6 +41,11 @@ def urgent(value):
     return value
 
 
+@app.task(name="tests.broker_send.kept", ignore_result=False)
+def kept(value):
+    return value
+
+
 @pytest.fixture
 def pushed(monkeypatch):
     """(key, payload) of every LPUSH, kept here instead of reaching Redis; a fresh template per test."""
@@ -197,6 +202,12 @@ def test_a_shadow_name_and_task_options_are_applied_by_celery(pushed, from_templ
     assert from_template == []
     assert json.loads(pushed[2][1])["headers"]["shadow"] == "shadowed"
     assert json.loads(pushed[3][1])["properties"]["priority"] == 5
+
+
+def test_a_task_that_keeps_its_result_is_sent_by_celery(pushed, from_template):
+    primed(kept)
+    broker_send.send(kept, ARG)
+    assert from_template == [] and len(pushed) == 2
 
 
 @pytest.mark.parametrize("arg", ["it's", 'a"quote', "é", "x" * 200, 7, None], ids=repr)
