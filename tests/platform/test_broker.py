@@ -351,8 +351,20 @@ def test_an_unacked_delivery_is_delivered_again_after_the_visibility_timeout(
         assert pipelines == []
 
 
+@pytest.fixture
+def current_app_kept():
+    """start_worker makes its app the current and default one; shared tasks (execute_workflow ...)
+    resolve against that, so later tests would send to this test's app and queue."""
+    from celery import _state
+
+    previous = _state.get_current_app()
+    yield
+    previous.set_current()
+    previous.set_default()
+
+
 def test_a_celery_worker_with_acks_late_runs_tasks_through_the_scripted_qos(
-    queue_name, redis_url, unacked_keys, raw_redis, pipelines, monkeypatch
+    queue_name, redis_url, unacked_keys, raw_redis, pipelines, monkeypatch, current_app_kept
 ):
     """Each task is in the unacked hash while it runs (acks_late) and gone once it returned."""
     scripted = []
