@@ -115,7 +115,10 @@ def test_a_forked_process_makes_its_own_template(pushed, from_template, monkeypa
 
 
 @pytest.mark.integration
-def test_a_real_worker_runs_the_task_sent_from_the_template(celery_worker, transactional_db, from_template):
+def test_a_real_worker_runs_the_task_sent_from_the_template(
+    celery_worker, transactional_db, from_template, monkeypatch
+):
+    monkeypatch.setattr(broker_send, "_templates", {})  # earlier tests' sends may have made one
     owner = UserFactory()
     workflow = code_chain(owner=owner, count=2, trigger="trigger_webhook")
     trigger = workflow.nodes.get(node_id="trigger")
