@@ -164,11 +164,17 @@ def celery_worker(django_db_setup, django_db_blocker):
     """One real Celery worker process (prefork, 2 children) on real Redis and the test database."""
     from pipelit.celery import app
 
+    global _session_worker
     app.control.purge()
     with django_db_blocker.unblock():
         worker = start_worker()
+    _session_worker = worker
     yield worker
+    _session_worker = None
     worker.stop()
+
+
+_session_worker: ManagedProcess | None = None  # the session's worker, once a test has started it
 
 
 @pytest.fixture
@@ -181,17 +187,20 @@ def worker_node_name(process: ManagedProcess) -> str:
 
 
 def wait_worker_idle(process: ManagedProcess, timeout: float = 20) -> None:
-    """Block until the worker has no active or reserved task (e.g. finish hooks still writing).
+    """Block until the worker has no queued, active or reserved task (e.g. finish hooks still writing).
 
     Flushing the test database while a task holds row locks deadlocks on PostgreSQL."""
     import time
 
+    import redis
+
     from pipelit.celery import app
 
     name = worker_node_name(process)
+    queued = redis.Redis.from_url(app.conf.broker_url)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and process.proc.poll() is None:
-        busy = False
+        busy = queued.llen(app.conf.task_default_queue) > 0  # sent, not yet taken by the worker
         for method in ("active", "reserved"):
             replies = app.control.broadcast(method, reply=True, timeout=1, limit=1, destination=[name]) or []
             busy = busy or any(tasks for reply in replies for tasks in reply.values())
@@ -202,13 +211,20 @@ def wait_worker_idle(process: ManagedProcess, timeout: float = 20) -> None:
 
 @pytest.fixture(autouse=True)
 def _worker_idle_before_flush(request):
-    """Tests that use the worker wait for it to go idle before their database is flushed."""
-    if "celery_worker" not in request.fixturenames:
+    """Tests that use the worker, or enqueue runs while the session's worker runs (a webhook answered
+    202 ...), wait for it to go idle before their database is flushed."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or bool(
+        marker and marker.kwargs.get("transaction")
+    )
+    uses_worker = "celery_worker" in request.fixturenames
+    if not uses_worker and not transactional:
         yield
         return
-    worker = request.getfixturevalue("celery_worker")
-    marker = request.node.get_closest_marker("django_db")
-    if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
+    worker = request.getfixturevalue("celery_worker") if uses_worker else None
+    if transactional:
         request.getfixturevalue("transactional_db")  # set up first, so flushed after we waited
     yield
-    wait_worker_idle(worker)
+    worker = worker or _session_worker
+    if worker is not None:
+        wait_worker_idle(worker)
